@@ -1,0 +1,143 @@
+import { createReadStream } from "node:fs";
+import { lstat, opendir, realpath, stat } from "node:fs/promises";
+import { basename, isAbsolute, relative, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import picomatch from "picomatch";
+import { z } from "zod";
+import type { EnumerateContext, ScannerModule, Source } from "../src/engine/scanner.js";
+import { describeError } from "../src/engine/errors.js";
+import type { CoverageEntry, Enumerated, Item } from "../src/types.js";
+
+const settings = z
+  .object({
+    path: z.string().min(1, "give the folder or file to scan"),
+    include: z.array(z.string()).optional().describe("globs of files to read (default: all)"),
+    exclude: z.array(z.string()).optional().describe("globs of files and folders to leave out"),
+    hidden: z.boolean().default(false).describe("read dot-files and dot-folders"),
+    followSymlinks: z.boolean().default(false).describe("follow symbolic links (loops are detected)"),
+  })
+  .strict();
+
+export type FsSettings = z.infer<typeof settings>;
+
+const DEFAULT_EXCLUDE = ["**/node_modules", "**/.git"];
+const READ_CHUNK = 1024 * 1024;
+
+/** A folder (or single file) on local disk or a mounted share. */
+export class FsSource implements Source {
+  readonly kind = "fs";
+  private readonly root: string;
+  private readonly include?: picomatch.Matcher;
+  private readonly exclude: { glob: string; match: picomatch.Matcher }[];
+
+  constructor(
+    readonly id: string,
+    private readonly s: FsSettings,
+    configDir: string,
+  ) {
+    this.root = isAbsolute(s.path) ? s.path : resolve(configDir, s.path);
+    const opts = { dot: true };
+    this.include = s.include?.length ? picomatch(s.include, { ...opts, matchBase: true }) : undefined;
+    this.exclude = [...DEFAULT_EXCLUDE, ...(s.exclude ?? [])].map((glob) => ({ glob, match: picomatch(glob, { ...opts, matchBase: !glob.includes("/") }) }));
+  }
+
+  private entry(abs: string, rel: string, status: CoverageEntry["status"], why: string): Enumerated {
+    return { settled: { source: this.id, uri: pathToFileURL(abs).href, path: rel, status, ...(status === "failed" ? { error: why } : { reason: why }) } };
+  }
+
+  private item(abs: string, rel: string, size: number, mtime: Date): Item {
+    return {
+      source: this.id,
+      uri: pathToFileURL(abs).href,
+      path: rel,
+      name: basename(abs),
+      size,
+      mtime,
+      localPath: abs,
+      open: async () => createReadStream(abs, { highWaterMark: READ_CHUNK }),
+    };
+  }
+
+  async *enumerate(ctx: EnumerateContext): AsyncGenerator<Enumerated> {
+    let rootStat;
+    try {
+      rootStat = await stat(this.root);
+    } catch (e) {
+      yield this.entry(this.root, basename(this.root), "failed", describeError(e, this.root));
+      return;
+    }
+    if (rootStat.isFile()) {
+      const rel = relative(process.cwd(), this.root) || basename(this.root);
+      yield { item: this.item(this.root, rel.startsWith("..") ? this.root : rel, rootStat.size, rootStat.mtime) };
+      return;
+    }
+    yield* this.walk(this.root, new Set([await realpath(this.root)]), ctx);
+  }
+
+  private async *walk(dir: string, ancestors: Set<string>, ctx: EnumerateContext): AsyncGenerator<Enumerated> {
+    let handle;
+    try {
+      handle = await opendir(dir);
+    } catch (e) {
+      yield this.entry(dir, this.rel(dir), "failed", describeError(e, dir));
+      return;
+    }
+    // Sorted, so runs and reports list files in a stable order.
+    const names: string[] = [];
+    for await (const d of handle) names.push(d.name);
+    names.sort();
+    for (const name of names) {
+      if (ctx.signal?.aborted) return;
+      const abs = `${dir}${sep}${name}`;
+      const rel = this.rel(abs);
+      if (name.startsWith(".") && !this.s.hidden) {
+        yield this.entry(abs, rel, "skipped", "hidden (set hidden: true to read dot-files)");
+        continue;
+      }
+      const excluded = this.exclude.find((x) => x.match(rel));
+      if (excluded) {
+        yield this.entry(abs, rel, "skipped", `excluded by ${excluded.glob}`);
+        continue;
+      }
+      let st;
+      try {
+        st = await lstat(abs);
+        if (st.isSymbolicLink()) {
+          if (!this.s.followSymlinks) {
+            yield this.entry(abs, rel, "skipped", "symbolic link (set followSymlinks: true to follow)");
+            continue;
+          }
+          st = await stat(abs);
+        }
+      } catch (e) {
+        yield this.entry(abs, rel, "failed", describeError(e, abs));
+        continue;
+      }
+      if (st.isDirectory()) {
+        const real = await realpath(abs).catch(() => abs);
+        if (ancestors.has(real)) {
+          yield this.entry(abs, rel, "skipped", "symbolic link loop (points to a folder above it)");
+          continue;
+        }
+        yield* this.walk(abs, new Set([...ancestors, real]), ctx);
+      } else if (!st.isFile()) {
+        yield this.entry(abs, rel, "skipped", "not a regular file (device, socket or pipe)");
+      } else if (this.include && !this.include(rel)) {
+        yield this.entry(abs, rel, "skipped", "not matched by include");
+      } else {
+        yield { item: this.item(abs, rel, st.size, st.mtime) };
+      }
+    }
+  }
+
+  private rel(abs: string): string {
+    return relative(this.root, abs).split(sep).join("/");
+  }
+}
+
+export const fsScanner: ScannerModule<FsSettings> = {
+  kind: "fs",
+  description: "a folder or file on local disk or a mounted share",
+  settings,
+  create: (id, s, env) => new FsSource(id, s, env.configDir),
+};

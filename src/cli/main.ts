@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from "commander";
+import bytes from "bytes";
+import { collect, scan, sweep, type RunRequest } from "../index.js";
+import { ConfigError, loadConfig } from "../config/load.js";
+import { InvalidIdentifierError } from "../match/customer.js";
+import { loadRules } from "../match/rules.js";
+import { SCANNERS } from "../../scanners/registry.js";
+import { EXIT, coverageReport, exitCode, findingsTable, toJson } from "../report/output.js";
+import { withProgress } from "./progress.js";
+import type { ScanEvent } from "../types.js";
+
+const collectList = (value: string, previous: string[] = []) => [...previous, value];
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number above 0");
+  return n;
+};
+const size = (value: string) => {
+  const n = bytes.parse(value);
+  if (n === null || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a size such as 500MB or 2GB");
+  return n;
+};
+
+const EXIT_HELP = `
+Exit codes:
+  0  ran; nothing found, and every item was scanned or skipped with a reason
+  1  findings
+  2  usage or configuration error
+  4  incomplete: some items could not be read (listed in the output); nothing found in the rest
+  5  findings, and some items could not be read (1 + 4)`;
+
+interface CommonOptions {
+  config?: string;
+  source?: string[];
+  format: "table" | "json" | "ndjson";
+  showValues?: boolean;
+  verbose?: boolean;
+  concurrency?: number;
+  maxFileSize?: number;
+  include?: string[];
+  exclude?: string[];
+  hidden?: boolean;
+  followSymlinks?: boolean;
+  progress?: boolean;
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .option("-c, --config <file>", "config file (default: ./straymap.yaml when present)")
+    .option("-s, --source <id>", "run only this configured source (repeatable)", collectList)
+    .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json", "ndjson"]).default("table"))
+    .option("--show-values", "print matched values unredacted (they are masked by default)")
+    .option("-v, --verbose", "list every skipped item, not only the first of each reason")
+    .option("--concurrency <n>", "items read at the same time (default 4)", positiveInt)
+    .option("--max-file-size <size>", "skip files larger than this (default 8GB)", size)
+    .option("--include <glob>", "with PATHs: read only files matching this glob (repeatable)", collectList)
+    .option("--exclude <glob>", "with PATHs: leave out files and folders matching this glob (repeatable)", collectList)
+    .option("--hidden", "with PATHs: read dot-files and dot-folders")
+    .option("--follow-symlinks", "with PATHs: follow symbolic links (loops are detected)")
+    .option("--no-progress", "no progress bar on stderr");
+}
+
+function request(paths: string[], o: CommonOptions): RunRequest {
+  return {
+    paths,
+    config: o.config,
+    sources: o.source,
+    showValues: o.showValues,
+    limits: { ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.maxFileSize ? { maxFileSize: o.maxFileSize } : {}) },
+    fs: { include: o.include, exclude: o.exclude, hidden: o.hidden ?? false, followSymlinks: o.followSymlinks ?? false },
+  };
+}
+
+/** Print a run the way the user asked, and return its exit code. */
+async function report(events: AsyncIterable<ScanEvent>, mode: "scan" | "sweep", o: CommonOptions): Promise<number> {
+  const stream = o.progress !== false && o.format !== "ndjson" && process.stderr.isTTY ? withProgress(events) : events;
+  if (o.format === "ndjson") {
+    // Findings stream out as they are found; the coverage summary goes to stderr.
+    const teed = async function* () {
+      for await (const e of stream) {
+        if (e.type === "finding") process.stdout.write(`${JSON.stringify(e.finding)}\n`);
+        yield e;
+      }
+    };
+    const result = await collect(teed());
+    process.stderr.write(`${coverageReport(result, o.verbose ?? false)}\n`);
+    return exitCode(result);
+  }
+  const result = await collect(stream);
+  if (o.format === "json") {
+    process.stdout.write(`${toJson(result)}\n`);
+  } else {
+    process.stdout.write(`${findingsTable(result.findings, mode)}\n\n${coverageReport(result, o.verbose ?? false)}\n`);
+  }
+  for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+  return exitCode(result);
+}
+
+const program = new Command()
+  .name("straymap")
+  .description("Find every stray copy of a customer's personal data, and the exports nobody mapped.")
+  .version("0.1.0")
+  .showHelpAfterError()
+  .addHelpText("after", EXIT_HELP)
+  .exitOverride();
+
+common(
+  program
+    .command("scan")
+    .description("find one customer in files, folders and configured sources")
+    .argument("[path...]", "folders or files to search (default: the sources in straymap.yaml)")
+    .option("--customer <email>", "the customer's email address (repeatable)", collectList)
+    .option("--id <id>", "a customer ID, matched as an exact token (repeatable)", collectList)
+    .option("--phone <number>", "a phone number, matched in any common format (repeatable)", collectList)
+    .option("--region <code>", "region for phone numbers without a country code (default US, or phoneRegion in config)"),
+)
+  .addHelpText("after", EXIT_HELP)
+  .action(async (paths: string[], o: CommonOptions & { customer?: string[]; id?: string[]; phone?: string[]; region?: string }) => {
+    if (!o.customer?.length && !o.id?.length && !o.phone?.length) {
+      throw new InvalidIdentifierError("say who to look for: --customer EMAIL, --id ID and/or --phone NUMBER");
+    }
+    const events = scan({ ...request(paths, o), customer: { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: o.region } });
+    process.exitCode = await report(events, "scan", o);
+  });
+
+common(
+  program
+    .command("sweep")
+    .description("find columns holding personal data in CSV, XLSX and JSON files")
+    .argument("[path...]", "folders or files to sweep (default: the sources in straymap.yaml)"),
+)
+  .addHelpText("after", EXIT_HELP)
+  .action(async (paths: string[], o: CommonOptions) => {
+    process.exitCode = await report(sweep(request(paths, o)), "sweep", o);
+  });
+
+program
+  .command("rules")
+  .description("list the PII rules in force (built-in rules/ plus rules: in the config)")
+  .option("-c, --config <file>", "config file (default: ./straymap.yaml when present)")
+  .action((o: { config?: string }) => {
+    const config = loadConfig(o.config);
+    const set = loadRules(config.rules);
+    for (const r of set.rules) {
+      const values = [r.pattern ? "pattern" : "", r.validator ? "validator" : ""].filter(Boolean).join("+") || "header only";
+      process.stdout.write(`${r.id.padEnd(14)} ${r.piiType.padEnd(14)} ${String(r.phrases.length).padStart(3)} header phrases, values: ${values}\n`);
+    }
+  });
+
+program
+  .command("check")
+  .description("validate straymap.yaml and list its sources")
+  .option("-c, --config <file>", "config file (default: ./straymap.yaml)")
+  .action((o: { config?: string }) => {
+    const config = loadConfig(o.config ?? "straymap.yaml");
+    loadRules(config.rules);
+    process.stdout.write(`${config.file}: OK\n`);
+    for (const s of config.sources) process.stdout.write(`  ${s.id} (${s.kind}: ${SCANNERS[s.kind].description})\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const err = e as Error & { code?: string; exitCode?: number };
+  if (err.code?.startsWith("commander.")) {
+    // Help and version exit 0; usage mistakes exit 2 (commander already printed why).
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT.USAGE;
+  } else if (err instanceof ConfigError || err instanceof InvalidIdentifierError) {
+    process.stderr.write(`straymap: ${err.message}\n`);
+    process.exitCode = EXIT.USAGE;
+  } else {
+    process.stderr.write(`straymap: unexpected error: ${err.stack ?? err.message}\n`);
+    process.exitCode = 3;
+  }
+}

@@ -1,0 +1,39 @@
+import cliProgress from "cli-progress";
+import type { ScanEvent } from "../types.js";
+
+const DELAY_MS = 1000;
+
+/**
+ * Pass events through while drawing a progress line on stderr, only once the
+ * run has taken more than a moment (a quick scan prints no bar at all).
+ */
+export async function* withProgress(events: AsyncIterable<ScanEvent>): AsyncGenerator<ScanEvent> {
+  const started = Date.now();
+  let bar: cliProgress.SingleBar | undefined;
+  let items = 0;
+  let findings = 0;
+  let problems = 0;
+  try {
+    for await (const e of events) {
+      if (e.type === "coverage") {
+        items++;
+        if (e.entry.status !== "scanned") problems++;
+      } else if (e.type === "finding") findings++;
+      if (!bar && Date.now() - started > DELAY_MS) {
+        bar = new cliProgress.SingleBar(
+          { format: "straymap {spinner} {value} items | {findings} found | {problems} skipped/failed | {last}", stream: process.stderr, clearOnComplete: true, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(0, 0, { findings, problems, last: "", spinner: "" });
+      }
+      if (bar && e.type === "coverage") {
+        const last = e.entry.path.length > 40 ? `…${e.entry.path.slice(-39)}` : e.entry.path;
+        bar.setTotal(items);
+        bar.update(items, { findings, problems, last, spinner: "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"[items % 10] });
+      }
+      yield e;
+    }
+  } finally {
+    bar?.stop();
+  }
+}

@@ -1,0 +1,153 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import bytes from "bytes";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { z } from "zod";
+import { SCANNERS } from "../../scanners/registry.js";
+import { DEFAULT_LIMITS, type Limits } from "../engine/limits.js";
+import type { Source } from "../engine/scanner.js";
+import { ruleSchema, type RuleSpec } from "../match/rules.js";
+
+/** A configuration problem, with the file and key it is about. */
+export class ConfigError extends Error {}
+
+const size = z.union([
+  z.number().int().positive(),
+  z.string().transform((s, ctx) => {
+    const n = bytes.parse(s);
+    if (n === null || !Number.isFinite(n) || n <= 0) {
+      ctx.addIssue({ code: "custom", message: `"${s}" is not a size (use e.g. 500MB or 2GB)` });
+      return z.NEVER;
+    }
+    return n;
+  }),
+]);
+
+const limitsSchema = z
+  .object({
+    maxFileSize: size,
+    maxExpandedBytes: size,
+    maxRatio: z.number().positive(),
+    maxDepth: z.number().int().min(0),
+    maxEntries: z.number().int().positive(),
+    concurrency: z.number().int().min(1).max(64),
+  })
+  .partial()
+  .strict();
+
+const sourceBase = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"),
+  kind: z.string(),
+});
+
+const configSchema = z
+  .object({
+    sources: z.array(z.record(z.string(), z.unknown())).default([]),
+    map: z.string().optional(),
+    store: z.string().default(".straymap/straymap.db"),
+    limits: limitsSchema.default({}),
+    rules: z.array(ruleSchema).default([]),
+    phoneRegion: z.string().regex(/^[A-Za-z]{2}$/, "use a two-letter region code such as US, GB, FR").default("US"),
+  })
+  .strict();
+
+export interface Config {
+  file?: string;
+  dir: string;
+  sources: Source[];
+  sourceIds: string[];
+  map?: string;
+  store: string;
+  limits: Limits;
+  rules: RuleSpec[];
+  phoneRegion: string;
+}
+
+const SECRET_KEY = /(password|passwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?)$/i;
+
+/** Replace ${VAR} with the environment's value; refuse literal secrets. */
+function interpolate(value: unknown, path: string, file: string): unknown {
+  if (typeof value === "string") {
+    const key = path.split(".").pop() ?? "";
+    if (SECRET_KEY.test(key) && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value.trim())) {
+      throw new ConfigError(`${file}: ${path}: secrets must not be written in the config; use an environment variable, e.g. ${key}: \${${key.toUpperCase()}}`);
+    }
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+      const v = process.env[name];
+      if (v === undefined) throw new ConfigError(`${file}: ${path}: environment variable ${name} is not set`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, `${path}[${i}]`, file));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, path ? `${path}.${k}` : k, file)]));
+  }
+  return value;
+}
+
+function issuePath(prefix: string, path: PropertyKey[]): string {
+  return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), prefix);
+}
+
+function explain(file: string, prefix: string, error: z.ZodError): ConfigError {
+  const lines = error.issues.map((i) => {
+    const where = issuePath(prefix, i.path) || "(top level)";
+    if (i.code === "unrecognized_keys") return `${file}: ${where}: unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}`;
+    return `${file}: ${where}: ${i.message}`;
+  });
+  return new ConfigError(lines.join("\n"));
+}
+
+/** Validate a parsed config object; `file` names it in messages. */
+export function buildConfig(raw: unknown, file: string, dir: string): Config {
+  if (raw === null || raw === undefined) raw = {};
+  if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${file}: expected a mapping with sources:, map:, limits:, rules:`);
+  const parsed = configSchema.safeParse(interpolate(raw, "", file));
+  if (!parsed.success) throw explain(file, "", parsed.error);
+  const cfg = parsed.data;
+  const seen = new Set<string>();
+  const sources = cfg.sources.map((s, i) => {
+    const where = `sources[${i}]`;
+    const base = sourceBase.safeParse(s);
+    if (!base.success) throw explain(file, where, base.error);
+    const { id, kind, ...settings } = s as { id: string; kind: string };
+    if (seen.has(id)) throw new ConfigError(`${file}: ${where}.id: "${id}" is used by another source`);
+    seen.add(id);
+    const scanner = SCANNERS[kind];
+    if (!scanner) throw new ConfigError(`${file}: ${where}.kind: unknown kind "${kind}" (known: ${Object.keys(SCANNERS).join(", ")})`);
+    const checked = scanner.settings.safeParse(settings);
+    if (!checked.success) throw explain(file, where, checked.error);
+    return scanner.create(id, checked.data, { configDir: dir });
+  });
+  return {
+    file,
+    dir,
+    sources,
+    sourceIds: sources.map((s) => s.id),
+    map: cfg.map ? resolve(dir, cfg.map) : undefined,
+    store: resolve(dir, cfg.store),
+    limits: { ...DEFAULT_LIMITS, ...(cfg.limits as Partial<Limits>) },
+    rules: cfg.rules,
+    phoneRegion: cfg.phoneRegion.toUpperCase(),
+  };
+}
+
+/**
+ * Load straymap.yaml from `path`, or from the working directory when no
+ * path is given. Without a file, an empty config (PATH arguments still work).
+ */
+export function loadConfig(path?: string): Config {
+  const file = path ? resolve(path) : resolve("straymap.yaml");
+  if (!existsSync(file)) {
+    if (path) throw new ConfigError(`${path}: no such config file`);
+    return buildConfig({}, "straymap.yaml", process.cwd());
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, "utf8"));
+  } catch (e) {
+    if (e instanceof YAMLParseError) throw new ConfigError(`${file}: not valid YAML: ${e.message.split("\n")[0]}`);
+    throw new ConfigError(`${file}: ${(e as Error).message}`);
+  }
+  return buildConfig(raw, file, dirname(file));
+}

@@ -1,0 +1,14 @@
+import type { CoverageEntry, CoverageSummary } from "../types.js";
+
+export function summarize(entries: CoverageEntry[]): CoverageSummary {
+  const s: CoverageSummary = { total: entries.length, scanned: 0, skipped: 0, failed: 0, skippedReasons: {} };
+  for (const e of entries) {
+    s[e.status]++;
+    if (e.status === "skipped") {
+      // Group "excluded by **/tmp" and "excluded by *.bak" apart, but not per file size.
+      const reason = (e.reason ?? "unknown").replace(/\(\d[^)]*\)/g, "").trim();
+      s.skippedReasons[reason] = (s.skippedReasons[reason] ?? 0) + 1;
+    }
+  }
+  return s;
+}

@@ -1,0 +1,202 @@
+import { tmpdir } from "node:os";
+import { Readable } from "node:stream";
+import pLimit from "p-limit";
+import type { CustomerMatcher } from "../match/customer.js";
+import type { RuleSet } from "../match/rules.js";
+import { peek, sniffEncoding } from "../readers/decode.js";
+import { PLAIN_TEXT_FORMATS, TABULAR_FORMATS, describeBinary, formatFromBytes, formatFromName, type Format } from "../readers/formats.js";
+import { readerFor } from "../readers/index.js";
+import { SkipError, type Unit } from "../readers/types.js";
+import type { CoverageEntry, Finding, Item, Location, ScanEvent } from "../types.js";
+import { describeError } from "./errors.js";
+import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "./limits.js";
+import { customerFindings } from "./match-units.js";
+import { ColumnSampler } from "./sweep-columns.js";
+import { anyIdentifierIn } from "./prefilter.js";
+import { AsyncQueue } from "./queue.js";
+import type { Source } from "./scanner.js";
+
+export type Job =
+  | { mode: "scan"; matcher: CustomerMatcher }
+  | { mode: "sweep"; rules: RuleSet };
+
+export interface RunOptions {
+  limits?: Partial<Limits>;
+  showValues?: boolean;
+  tmpDir?: string;
+  /** The data-map system a location belongs to, or null when unmapped. */
+  systemFor?: (source: string, location: Location) => string | null;
+  signal?: AbortSignal;
+}
+
+interface ItemContext {
+  depth: number;
+  /** Member chain inside the top-level item (archive members, attachments). */
+  members: string[];
+  /** Location fields inherited from the container (mail message id, part). */
+  loc: Partial<Location>;
+  budget: Budget;
+}
+
+/** Runs sources through the readers and matchers, yielding findings and coverage as they come. */
+export class Engine {
+  private readonly limits: Limits;
+  private readonly tmp: string;
+
+  constructor(
+    private readonly job: Job,
+    private readonly options: RunOptions = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.tmp = options.tmpDir ?? tmpdir();
+  }
+
+  run(sources: Source[]): AsyncIterable<ScanEvent> {
+    const queue = new AsyncQueue<ScanEvent>();
+    const limit = pLimit(this.limits.concurrency);
+    const running = new Set<Promise<void>>();
+    const drive = async () => {
+      for (const source of sources) {
+        try {
+          for await (const e of source.enumerate({ limits: this.limits, signal: this.options.signal })) {
+            if (this.options.signal?.aborted) break;
+            if ("settled" in e) {
+              queue.push({ type: "coverage", entry: e.settled });
+              continue;
+            }
+            // Bounded: stop listing while as many items as we may read are waiting.
+            while (running.size >= this.limits.concurrency * 2) await Promise.race(running);
+            const p = limit(() => this.readTopLevel(e.item, (ev) => queue.push(ev))).finally(() => running.delete(p));
+            running.add(p);
+          }
+        } catch (err) {
+          queue.push({
+            type: "coverage",
+            entry: { source: source.id, uri: source.id, path: "", status: "failed", error: `listing ${source.kind} source "${source.id}" failed: ${describeError(err)}` },
+          });
+        }
+      }
+      await Promise.all(running);
+    };
+    drive().then(
+      () => queue.close(),
+      (err) => queue.close(err),
+    );
+    return queue;
+  }
+
+  private async readTopLevel(item: Item, emit: (e: ScanEvent) => void): Promise<void> {
+    await this.readItem(item, { depth: 0, members: [], loc: {}, budget: new Budget(this.limits) }, emit);
+  }
+
+  private async readItem(item: Item, ctx: ItemContext, emit: (e: ScanEvent) => void): Promise<void> {
+    const base = { source: item.source, uri: item.uri, path: item.path, ...(ctx.members.length ? { member: ctx.members.join("!/") } : {}) };
+    const settle = (entry: Partial<CoverageEntry>) => emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry } as CoverageEntry });
+    try {
+      const outcome = await this.readContent(item, ctx, base, emit);
+      settle({ status: outcome.status ?? "scanned", ...(outcome.reason ? { reason: outcome.reason } : {}), bytes: outcome.bytes, method: outcome.method });
+    } catch (e) {
+      if (e instanceof SkipError) settle({ status: "skipped", reason: e.message });
+      else settle({ status: "failed", error: describeError(e) });
+    }
+  }
+
+  /** Read one item; returns how it was covered, throws SkipError or a failure. */
+  private async readContent(
+    item: Item,
+    ctx: ItemContext,
+    base: Pick<Location, "uri" | "path" | "member"> & { source: string },
+    emit: (e: ScanEvent) => void,
+  ): Promise<{ status?: "skipped"; reason?: string; method?: string; bytes?: number }> {
+    const { limits } = this;
+    if (item.size !== undefined && item.size > limits.maxFileSize) {
+      throw new SkipError(`larger than limits.maxFileSize (${formatBytes(item.size)} > ${formatBytes(limits.maxFileSize)})`);
+    }
+    const named = formatFromName(item.name);
+    if (named && typeof named === "object") throw new SkipError(`unsupported type: ${named.unsupported}`);
+    const sweep = this.job.mode === "sweep";
+    if (sweep && (named === "text" || named === "eml" || named === "mbox")) {
+      return { status: "skipped", reason: "not tabular (sweep classifies columns of CSV, XLSX and JSON files)" };
+    }
+
+    const { head, chunks } = await peek(await item.open());
+    if (head.length === 0) return { method: "empty", bytes: 0 };
+    const sniffed = sniffEncoding(head);
+    let format: Format | undefined = named ?? formatFromBytes(head);
+    if (!format) {
+      if (sniffed.binary) {
+        await drain(chunks);
+        throw new SkipError(`unsupported type: ${describeBinary(head)}`);
+      }
+      format = "text";
+    }
+    if (PLAIN_TEXT_FORMATS.has(format) && sniffed.binary) {
+      await drain(chunks);
+      throw new SkipError(`${describeBinary(head)} despite its .${item.name.split(".").pop()} name`);
+    }
+    if (sweep && !TABULAR_FORMATS.has(format) && format !== "zip" && format !== "gzip") {
+      await drain(chunks);
+      return { status: "skipped", reason: "not tabular (sweep classifies columns of CSV, XLSX and JSON files)" };
+    }
+
+    let body: Readable = Readable.from(chunks, { objectMode: false });
+    let method = "read in full";
+    if (this.job.mode === "scan" && PLAIN_TEXT_FORMATS.has(format)) {
+      const { matcher } = this.job;
+      const found = await anyIdentifierIn(body as AsyncIterable<Buffer>, sniffed, matcher.prefilter, matcher.maxMatchLength);
+      if (!found) return { method: "searched every byte: no form of any identifier", bytes: item.size };
+      // A hit: read again with the parser that can say exactly where.
+      body = await item.open();
+      method = "read in full (identifier present: parsed for locations)";
+    }
+
+    const reader = readerFor(format);
+    const units = reader(item, body, {
+      budget: ctx.budget,
+      tmpDir: this.tmp,
+      maxRowsPerTable: this.job.mode === "sweep" ? this.job.rules.sampleSize : undefined,
+    });
+    const sampler = this.job.mode === "sweep" ? new ColumnSampler(this.job.rules) : undefined;
+    let children = 0;
+    for await (const unit of units) {
+      if (unit.kind === "child") {
+        children++;
+        await this.readChild(unit, ctx, emit);
+      } else if (unit.kind === "skip") {
+        emit({ type: "coverage", entry: { ...base, member: [...ctx.members, unit.name].join("!/"), status: "skipped", reason: unit.reason } });
+      } else if (this.job.mode === "scan") {
+        for (const f of customerFindings(this.job.matcher, unit, ctx.loc, base, this.options.showValues ?? false)) emit({ type: "finding", finding: this.withSystem(f) });
+      } else if (unit.kind === "cell") {
+        sampler!.add(unit);
+      }
+    }
+    if (sampler) {
+      for (const f of sampler.findings(base, ctx.loc, this.options.showValues ?? false)) emit({ type: "finding", finding: this.withSystem(f) });
+      method = `sampled up to ${this.job.mode === "sweep" ? this.job.rules.sampleSize : 0} rows per table`;
+    }
+    if (format === "zip" || format === "gzip") method = `archive: ${children} member${children === 1 ? "" : "s"} read`;
+    return { method, bytes: item.size };
+  }
+
+  private async readChild(unit: Extract<Unit, { kind: "child" }>, ctx: ItemContext, emit: (e: ScanEvent) => void): Promise<void> {
+    const child = unit.item;
+    const members = [...ctx.members, child.name];
+    if (ctx.depth + 1 > this.limits.maxDepth) {
+      emit({
+        type: "coverage",
+        entry: { source: child.source, uri: child.uri, path: child.path, member: members.join("!/"), status: "skipped", reason: `nested deeper than limits.maxDepth (${this.limits.maxDepth})` },
+      });
+      return;
+    }
+    await this.readItem(child, { ...ctx, depth: ctx.depth + 1, members, loc: { ...ctx.loc, ...unit.loc } }, emit);
+  }
+
+  private withSystem(f: Finding): Finding {
+    return { ...f, system: this.options.systemFor?.(f.source, f.location) ?? null };
+  }
+}
+
+async function drain(chunks: AsyncIterable<Buffer>): Promise<void> {
+  // Ends the underlying stream (peek's iterator closes it on return).
+  for await (const _ of chunks) break;
+}

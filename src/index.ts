@@ -1,0 +1,115 @@
+import { loadConfig, ConfigError, type Config } from "./config/load.js";
+import { Engine, type Job } from "./engine/run.js";
+import { summarize } from "./engine/coverage.js";
+import type { Limits } from "./engine/limits.js";
+import type { Source } from "./engine/scanner.js";
+import { CustomerMatcher, type CustomerQuery } from "./match/customer.js";
+import { loadRules } from "./match/rules.js";
+import { setPhoneRegion } from "./match/validators.js";
+import { DataMap } from "./map/data-map.js";
+import { FsSource, type FsSettings } from "../scanners/fs.js";
+import type { CoverageEntry, CoverageSummary, Finding, ScanEvent } from "./types.js";
+
+export type * from "./types.js";
+export { ConfigError, loadConfig, type Config } from "./config/load.js";
+export { CustomerMatcher, InvalidIdentifierError, type CustomerQuery } from "./match/customer.js";
+export { DataMap } from "./map/data-map.js";
+export { SCANNERS } from "../scanners/registry.js";
+export { summarize } from "./engine/coverage.js";
+
+export interface RunRequest {
+  /** Folders or files to read directly (source id "fs"); when given, configured sources are not used. */
+  paths?: string[];
+  /** A loaded config, or the path of a straymap.yaml. Defaults to ./straymap.yaml when present. */
+  config?: Config | string;
+  /** Configured source ids to run (default: all). */
+  sources?: string[];
+  showValues?: boolean;
+  limits?: Partial<Limits>;
+  signal?: AbortSignal;
+  /** Where archives not on local disk are copied for reading (default: the OS temp dir). */
+  tmpDir?: string;
+  /** Settings for the folders given as `paths` (include/exclude globs, hidden files, symlinks). */
+  fs?: Partial<Omit<FsSettings, "path">>;
+}
+
+export interface ScanRequest extends RunRequest {
+  customer: CustomerQuery;
+}
+
+function resolveConfig(config: Config | string | undefined): Config {
+  return typeof config === "object" ? config : loadConfig(config);
+}
+
+function pickSources(req: RunRequest, config: Config): Source[] {
+  if (req.paths?.length) {
+    return req.paths.map((p) => new FsSource("fs", { hidden: false, followSymlinks: false, ...req.fs, path: p }, process.cwd()));
+  }
+  const wanted = req.sources?.length ? req.sources : config.sourceIds;
+  for (const id of wanted) {
+    if (!config.sourceIds.includes(id)) {
+      throw new ConfigError(`--source ${id}: no such source in ${config.file} (configured: ${config.sourceIds.join(", ") || "none"})`);
+    }
+  }
+  const picked = config.sources.filter((s) => wanted.includes(s.id));
+  if (picked.length === 0) throw new ConfigError("nothing to search: give one or more PATHs, or configure sources: in straymap.yaml");
+  return picked;
+}
+
+function engineFor(job: Job, req: RunRequest, config: Config): Engine {
+  const map = config.map ? DataMap.load(config.map) : undefined;
+  return new Engine(job, {
+    limits: { ...config.limits, ...req.limits },
+    showValues: req.showValues,
+    tmpDir: req.tmpDir,
+    signal: req.signal,
+    systemFor: map ? (source, loc) => map.systemFor(source, loc) : undefined,
+  });
+}
+
+function rulesFor(config: Config) {
+  try {
+    return loadRules(config.rules);
+  } catch (e) {
+    throw new ConfigError(`${config.file ?? "straymap.yaml"}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Find one customer everywhere: yields a `finding` event per location and a
+ * `coverage` event per item (scanned, skipped with a reason, or failed).
+ */
+export function scan(req: ScanRequest): AsyncIterable<ScanEvent> {
+  const config = resolveConfig(req.config);
+  const matcher = new CustomerMatcher({ ...req.customer, defaultRegion: req.customer.defaultRegion ?? config.phoneRegion });
+  const sources = pickSources(req, config);
+  return engineFor({ mode: "scan", matcher }, req, config).run(sources);
+}
+
+/** Find columns that hold personal data in tabular files: one `pii-column` finding per column and type. */
+export function sweep(req: RunRequest): AsyncIterable<ScanEvent> {
+  const config = resolveConfig(req.config);
+  setPhoneRegion(config.phoneRegion);
+  const rules = rulesFor(config);
+  const sources = pickSources(req, config);
+  return engineFor({ mode: "sweep", rules }, req, config).run(sources);
+}
+
+export interface RunResult {
+  findings: Finding[];
+  coverage: { summary: CoverageSummary; items: CoverageEntry[] };
+  warnings: string[];
+}
+
+/** Gather a run's events into the `--format json` shape. */
+export async function collect(events: AsyncIterable<ScanEvent>): Promise<RunResult> {
+  const findings: Finding[] = [];
+  const items: CoverageEntry[] = [];
+  const warnings: string[] = [];
+  for await (const e of events) {
+    if (e.type === "finding") findings.push(e.finding);
+    else if (e.type === "coverage") items.push(e.entry);
+    else warnings.push(`${e.source}: ${e.message}`);
+  }
+  return { findings, coverage: { summary: summarize(items), items }, warnings };
+}

@@ -1,0 +1,65 @@
+import { readFileSync } from "node:fs";
+import picomatch from "picomatch";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { ConfigError } from "../config/load.js";
+import type { Location } from "../types.js";
+
+const locationSchema = z
+  .object({
+    source: z.string().min(1),
+    path: z.string().optional(),
+    table: z.string().optional(),
+  })
+  .strict();
+
+const systemSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i),
+    name: z.string(),
+    owner: z.string(),
+    data: z.array(z.string()).default([]),
+    origin: z.string().optional(),
+    retention: z.string().optional(),
+    action: z.enum(["delete", "anonymize", "suppress", "expire", "vendor-ticket", "manual"]),
+    locations: z.array(locationSchema).default([]),
+    notes: z.string().optional(),
+  })
+  .strict();
+
+const mapSchema = z.object({ systems: z.array(systemSchema) }).strict();
+
+export type DataMapSystem = z.infer<typeof systemSchema>;
+
+/** The team's data map (data-map.yaml): which system each found location belongs to. */
+export class DataMap {
+  private readonly matchers: { system: string; source: string; match: (p: string) => boolean }[];
+
+  constructor(readonly systems: DataMapSystem[]) {
+    this.matchers = systems.flatMap((s) =>
+      s.locations.map((l) => ({ system: s.id, source: l.source, match: picomatch(l.path ?? l.table ?? "**", { dot: true }) })),
+    );
+  }
+
+  static load(file: string): DataMap {
+    let raw: unknown;
+    try {
+      raw = parseYaml(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new ConfigError(`${file}: ${(e as Error).message.split("\n")[0]}`);
+    }
+    const parsed = mapSchema.safeParse(raw);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      const where = i.path.reduce<string>((a, p) => (typeof p === "number" ? `${a}[${p}]` : a ? `${a}.${String(p)}` : String(p)), "");
+      throw new ConfigError(`${file}: ${where || "(top level)"}: ${i.message}`);
+    }
+    return new DataMap(parsed.data.systems);
+  }
+
+  /** The system a finding's location belongs to, or null when nothing in the map covers it. */
+  systemFor(source: string, location: Location): string | null {
+    const hit = this.matchers.find((m) => (m.source === source || m.source === "*") && m.match(location.path));
+    return hit?.system ?? null;
+  }
+}

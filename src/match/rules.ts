@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { VALIDATORS } from "./validators.js";
+
+/** The folder of built-in rules at the package root, found from src/match/ and dist/src/match/ alike. */
+export const RULES_DIR = ["../../rules/", "../../../rules/"]
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(`${dir}pii.yaml`)) ?? fileURLToPath(new URL("../../rules/", import.meta.url));
+
+export const ruleSchema = z
+  .object({
+    id: z.string().min(1),
+    piiType: z.string().min(1).optional(),
+    headers: z.union([z.array(z.string()), z.record(z.string(), z.array(z.string()))]).optional(),
+    headerExclude: z.array(z.string()).optional(),
+    values: z
+      .object({
+        pattern: z.string().optional(),
+        validator: z.enum(Object.keys(VALIDATORS) as [string, ...string[]]).optional(),
+        alone: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    minRatio: z.number().min(0).max(1).optional(),
+    minSamples: z.number().int().min(1).optional(),
+    disabled: z.boolean().optional(),
+  })
+  .strict();
+
+export type RuleSpec = z.infer<typeof ruleSchema>;
+
+const fileSchema = z.object({
+  defaults: z.object({ sampleSize: z.number().int().min(1), minSamples: z.number().int().min(1), minRatio: z.number().min(0).max(1) }),
+  rules: z.array(ruleSchema),
+});
+
+export interface CompiledRule {
+  id: string;
+  piiType: string;
+  /** Each header phrase as its normalised words. */
+  phrases: string[][];
+  exclude: Set<string>;
+  pattern?: RegExp;
+  validator?: (v: string) => boolean;
+  alone?: RegExp;
+  minRatio: number;
+  minSamples: number;
+}
+
+export interface RuleSet {
+  sampleSize: number;
+  rules: CompiledRule[];
+}
+
+/** Header words: accents dropped, lower case, split on separators, camelCase and letter/digit changes. */
+export function headerWords(header: string): string[] {
+  return header
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/ß/g, "ss")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/([A-Za-z])(\d)|(\d)([A-Za-z])/g, "$1$3 $2$4")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+function compilePattern(source: string, where: string): RegExp {
+  try {
+    return new RegExp(source, "iu");
+  } catch (e) {
+    throw new Error(`${where}: invalid regular expression: ${(e as Error).message}`);
+  }
+}
+
+function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: number }, where: string): CompiledRule {
+  const headers = Array.isArray(spec.headers) ? spec.headers : Object.values(spec.headers ?? {}).flat();
+  return {
+    id: spec.id,
+    piiType: spec.piiType ?? spec.id,
+    phrases: headers.map(headerWords).filter((w) => w.length > 0),
+    exclude: new Set((spec.headerExclude ?? []).flatMap(headerWords)),
+    pattern: spec.values?.pattern ? compilePattern(spec.values.pattern, `${where}.values.pattern`) : undefined,
+    validator: spec.values?.validator ? VALIDATORS[spec.values.validator] : undefined,
+    alone: spec.values?.alone ? compilePattern(spec.values.alone, `${where}.values.alone`) : undefined,
+    minRatio: spec.minRatio ?? defaults.minRatio,
+    minSamples: spec.minSamples ?? defaults.minSamples,
+  };
+}
+
+/**
+ * The built-in rules merged with the user's: a user rule with a built-in id
+ * changes that rule (fields given replace fields there), a new id adds one.
+ */
+export function loadRules(userRules: RuleSpec[] = [], file = `${RULES_DIR}pii.yaml`): RuleSet {
+  const parsed = fileSchema.parse(parseYaml(readFileSync(file, "utf8")));
+  const specs = new Map(parsed.rules.map((r) => [r.id, r]));
+  for (const r of userRules) {
+    const base = specs.get(r.id);
+    specs.set(r.id, base ? { ...base, ...r, values: r.values ? { ...base.values, ...r.values } : base.values } : r);
+  }
+  const rules = [...specs.values()]
+    .filter((r) => !r.disabled)
+    .map((r, i) => compile(r, parsed.defaults, `rules[${i}] (${r.id})`));
+  return { sampleSize: parsed.defaults.sampleSize, rules };
+}

@@ -1,0 +1,106 @@
+import { Readable } from "node:stream";
+import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
+import type { Item, Location } from "../types.js";
+import { formatBytes } from "../engine/limits.js";
+import type { ReadOptions, Unit } from "./types.js";
+
+const ADDRESS_HEADERS = ["from", "to", "cc", "bcc", "reply-to", "sender", "delivered-to", "return-path"];
+
+function addressText(value: AddressObject | AddressObject[] | undefined): string | undefined {
+  if (!value) return undefined;
+  return (Array.isArray(value) ? value : [value]).map((a) => a.text).join(", ");
+}
+
+function* textLines(text: string, part: string, base: Partial<Location>): Generator<Unit> {
+  const lines = text.split(/\r\n|\n|\r/);
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== "") yield { kind: "line", loc: { ...base, part, line: i + 1 }, text: lines[i] };
+  }
+}
+
+/** Every header (address headers decoded), every body part decoded, attachments as nested items. */
+function* messageUnits(mail: ParsedMail, item: Item, base: Partial<Location>): Generator<Unit> {
+  const loc = { ...base, messageId: mail.messageId };
+  const decoded: Record<string, string | undefined> = {
+    from: addressText(mail.from),
+    to: addressText(mail.to),
+    cc: addressText(mail.cc),
+    bcc: addressText(mail.bcc),
+    "reply-to": addressText(mail.replyTo),
+    subject: mail.subject,
+  };
+  for (const { key, line } of mail.headerLines) {
+    const text = decoded[key] ?? (ADDRESS_HEADERS.includes(key) ? undefined : line);
+    yield { kind: "line", loc: { ...loc, part: `header:${key}` }, text: text ?? line };
+  }
+  if (mail.text) yield* textLines(mail.text, "text", loc);
+  if (typeof mail.html === "string") yield* textLines(mail.html, "html", loc);
+  for (const [i, a] of mail.attachments.entries()) {
+    const name = a.filename || `attachment-${i + 1}${a.contentType === "text/plain" ? ".txt" : ""}`;
+    const content = a.content;
+    yield {
+      kind: "child",
+      loc: { ...loc, part: `attachment:${name}` },
+      item: { source: item.source, uri: item.uri, path: item.path, name, size: a.size, open: async () => Readable.from([content]) },
+    };
+  }
+}
+
+/** One RFC 822 message (.eml). */
+export async function* readEml(item: Item, stream: Readable): AsyncGenerator<Unit> {
+  yield* messageUnits(await simpleParser(stream), item, {});
+}
+
+/** Split an mbox into raw messages at "From " lines that follow a blank line, without holding the file in memory. */
+async function* mboxMessages(stream: Readable, maxBytes: number): AsyncGenerator<{ index: number; raw?: Buffer; tooLarge?: number }> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let index = -1;
+  let oversize = false;
+  let carry = Buffer.alloc(0);
+  let prevBlank = true;
+  const flush = function* () {
+    if (index >= 0) yield oversize ? { index, tooLarge: size } : { index, raw: Buffer.concat(parts) };
+    parts = [];
+    size = 0;
+    oversize = false;
+  };
+  const take = function* (line: Buffer) {
+    if (prevBlank && line.subarray(0, 5).toString("latin1") === "From ") {
+      yield* flush();
+      index++;
+      prevBlank = false;
+      return; // the "From " separator line is not part of the message
+    }
+    prevBlank = line.length === 0 || (line.length === 1 && line[0] === 13);
+    if (index < 0) return;
+    size += line.length + 1;
+    if (size > maxBytes) oversize = true;
+    if (!oversize) parts.push(line, Buffer.from("\n"));
+  };
+  for await (const chunk of stream) {
+    const buf = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    let start = 0;
+    let nl: number;
+    while ((nl = buf.indexOf(10, start)) !== -1) {
+      yield* take(buf.subarray(start, nl));
+      start = nl + 1;
+    }
+    carry = Buffer.from(buf.subarray(start));
+  }
+  if (carry.length) yield* take(carry);
+  yield* flush();
+}
+
+/** An mbox mailbox: each message read like an .eml, located by its index and Message-ID. */
+export async function* readMbox(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit> {
+  const maxBytes = options.budget.limits.maxFileSize;
+  for await (const m of mboxMessages(stream, maxBytes)) {
+    const name = `message ${m.index}`;
+    if (m.tooLarge !== undefined) {
+      yield { kind: "skip", name, reason: `message larger than limits.maxFileSize (${formatBytes(maxBytes)})` };
+      continue;
+    }
+    yield* messageUnits(await simpleParser(m.raw!), item, { message: m.index });
+  }
+}

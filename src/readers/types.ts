@@ -1,0 +1,26 @@
+import type { Item, Location } from "../types.js";
+import type { Budget } from "../engine/limits.js";
+
+/** Addressable text that readers produce and matchers look at. */
+export type Unit =
+  /** A spreadsheet/CSV/JSON-record cell; `column` is the header (or colN, or a JSON key path). */
+  | { kind: "cell"; loc: Partial<Location>; column: string; table: string; text: string }
+  /** A line of text (a text file, a mail body part). */
+  | { kind: "line"; loc: Partial<Location>; text: string }
+  /** A nested item to read through the same readers: an archive member or mail attachment. */
+  | { kind: "child"; item: Item; loc: Partial<Location> }
+  /** A nested item the reader decided not to read (encrypted, over a limit): recorded as skipped. */
+  | { kind: "skip"; name: string; reason: string };
+
+export interface ReadOptions {
+  budget: Budget;
+  /** Sweep reads only this many data rows of each table. */
+  maxRowsPerTable?: number;
+  /** Where to put temporary copies of archives that are not on local disk. */
+  tmpDir: string;
+}
+
+export type Reader = (item: Item, options: ReadOptions) => AsyncIterable<Unit>;
+
+/** A condition that stops reading an item on purpose (a limit): reported as skipped, not failed. */
+export class SkipError extends Error {}
