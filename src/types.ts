@@ -20,7 +20,7 @@ export interface Location {
   record?: number;
   jsonPath?: string;
   messageId?: string;
-  /** Index of the message in an mbox (0-based). */
+  /** Number of the message in an mbox (the first is 1). */
   message?: number;
   /** MIME part: "header:to", "text", "html", or an attachment name. */
   part?: string;

@@ -34,7 +34,7 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 // Forms an "@" takes in real exports: plain, URL-encoded, JSON/JS-escaped, HTML entities.
 const AT_FORMS = String.raw`(?:@|%40|\\u0040|\\x40|&#0*64;|&#x0*40;|&commat;)`;
 // A local part may be preceded by a percent- or backslash-escape (mailto%3Aalice%40…, "\nalice@…").
-const EMAIL_LEFT = String.raw`(?:(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrt])|(?<=\\u00[0-9A-Fa-f]{2})|(?<![A-Za-z0-9._%+'\-]))`;
+const EMAIL_LEFT = String.raw`(?:(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrt])|(?<=\\u00[0-9A-Fa-f]{2})|(?<![A-Za-z0-9._%+\-]))`;
 // "alice@example.com.au" and "alice@example.community" are other addresses; a trailing full stop is not.
 const EMAIL_RIGHT = String.raw`(?![A-Za-z0-9_\-]|\.[A-Za-z0-9])`;
 const ID_TOKEN_CHARS = "A-Za-z0-9_\\-";
@@ -101,7 +101,9 @@ function phoneNeedle(raw: string, defaultRegion: string): Needle {
   // for trunk-prefix countries also "06 12 34 56 78" for +33 6 12 34 56 78.
   const digits = national.split("").join(PHONE_SEP);
   const prefix = `(?:(?:\\+|00)${PHONE_SEP}${countryCode}${PHONE_SEP}\\(?0?\\)?${PHONE_SEP}|${countryCode}${PHONE_SEP}|\\(?0\\)?${PHONE_SEP})?`;
-  const source = `(?<![\\d+])${prefix}\\(?${digits}(?!\\d)`;
+  // A number behind another country code ("+44 415 555 0132") is someone else's.
+  const otherCountry = `(?<!(?:\\+|\\b00)\\d{1,3}${PHONE_SEP})`;
+  const source = `(?<![\\d+])${otherCountry}${prefix}\\(?${digits}(?!\\d)`;
   return {
     identifier: "phone",
     regex: new RegExp(source, "g"),

@@ -6,29 +6,36 @@ import type { ReadOptions, Unit } from "./types.js";
 
 const CANDIDATES = [",", ";", "\t", "|"] as const;
 
-/** Count a delimiter in one line, ignoring what sits inside double quotes. */
-function countOutsideQuotes(line: string, delimiter: string): number {
-  let n = 0;
+/** Split a sample into records, keeping line breaks that sit inside quotes, and count each delimiter outside quotes. */
+function delimiterCounts(sample: string): Map<string, number[]> {
+  const counts = new Map<string, number[]>(CANDIDATES.map((d) => [d, [0]]));
   let quoted = false;
-  for (const ch of line) {
+  let filled = false;
+  for (let i = 0; i < sample.length; i++) {
+    const ch = sample[i];
     if (ch === '"') quoted = !quoted;
-    else if (!quoted && ch === delimiter) n++;
+    else if (!quoted && (ch === "\n" || ch === "\r")) {
+      if (filled) for (const c of counts.values()) c.push(0);
+      filled = false;
+    } else if (!quoted) {
+      filled = true;
+      const c = counts.get(ch);
+      if (c) c[c.length - 1]++;
+    }
   }
-  return n;
+  return counts;
 }
 
 /**
- * Pick the delimiter that splits the first lines most consistently: the one
- * present on every sampled line with the highest minimum count.
+ * Pick the delimiter that splits the first records most consistently: the
+ * one present in every sampled record with the highest minimum count.
  */
 export function sniffDelimiter(sample: string, fallback = ","): string {
-  const rows = sample.split(/\r\n|\n|\r/).filter((l) => l.trim() !== "").slice(0, 20);
-  // The last line of a sample may be cut short.
-  if (rows.length > 2) rows.pop();
   let best = fallback;
   let bestScore = 0;
-  for (const d of CANDIDATES) {
-    const counts = rows.map((r) => countOutsideQuotes(r, d));
+  for (const [d, all] of delimiterCounts(sample)) {
+    // The last entry is either the empty record after the final newline or a record the sample cut short.
+    const counts = (all.length > 1 ? all.slice(0, -1) : all).slice(0, 20);
     const min = Math.min(...counts);
     const consistent = counts.filter((c) => c === counts[0]).length / counts.length;
     const score = min * (0.5 + consistent);

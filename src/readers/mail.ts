@@ -55,12 +55,12 @@ export async function* readEml(item: Item, stream: Readable): AsyncGenerator<Uni
 async function* mboxMessages(stream: Readable, maxBytes: number): AsyncGenerator<{ index: number; raw?: Buffer; tooLarge?: number }> {
   let parts: Buffer[] = [];
   let size = 0;
-  let index = -1;
+  let index = 0;
   let oversize = false;
   let carry = Buffer.alloc(0);
   let prevBlank = true;
   const flush = function* () {
-    if (index >= 0) yield oversize ? { index, tooLarge: size } : { index, raw: Buffer.concat(parts) };
+    if (index > 0) yield oversize ? { index, tooLarge: size } : { index, raw: Buffer.concat(parts) };
     parts = [];
     size = 0;
     oversize = false;
@@ -73,7 +73,7 @@ async function* mboxMessages(stream: Readable, maxBytes: number): AsyncGenerator
       return; // the "From " separator line is not part of the message
     }
     prevBlank = line.length === 0 || (line.length === 1 && line[0] === 13);
-    if (index < 0) return;
+    if (index === 0) return;
     size += line.length + 1;
     if (size > maxBytes) oversize = true;
     if (!oversize) parts.push(line, Buffer.from("\n"));
@@ -92,7 +92,7 @@ async function* mboxMessages(stream: Readable, maxBytes: number): AsyncGenerator
   yield* flush();
 }
 
-/** An mbox mailbox: each message read like an .eml, located by its index and Message-ID. */
+/** An mbox mailbox: each message read like an .eml, located by its number (from 1) and Message-ID. */
 export async function* readMbox(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit> {
   const maxBytes = options.budget.limits.maxFileSize;
   for await (const m of mboxMessages(stream, maxBytes)) {

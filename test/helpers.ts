@@ -1,0 +1,40 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Readable } from "node:stream";
+import { collect, scan, sweep, type RunRequest } from "../src/index.js";
+import type { CustomerQuery } from "../src/match/customer.js";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const FIXTURES = join(ROOT, "fixtures");
+export const CLI = join(ROOT, "dist/src/cli/main.js");
+
+export const ALICE: CustomerQuery = { emails: ["alice@example.com"], phones: ["+1 415 555 0132"], ids: ["cus_8Hq2LmZ4"] };
+
+/** A fresh folder with the given files (path → content). */
+export function tempTree(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), "straymap-test-"));
+  for (const [rel, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), content);
+  }
+  return dir;
+}
+
+export const scanAll = (paths: string[], customer: CustomerQuery = ALICE, extra: Partial<RunRequest> = {}) =>
+  collect(scan({ paths, customer, config: { ...emptyConfig() }, ...extra }));
+
+export const sweepAll = (paths: string[], extra: Partial<RunRequest> = {}) => collect(sweep({ paths, config: emptyConfig(), ...extra }));
+
+import { buildConfig } from "../src/config/load.js";
+export const emptyConfig = () => buildConfig({}, "test", ROOT);
+
+/** Run the CLI as a user would, from `cwd`. */
+export function cli(args: string[], cwd = ROOT, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export const streamOf = (data: string | Buffer) => Readable.from([Buffer.from(data)]);
