@@ -11,17 +11,12 @@ import { ruleSchema, type RuleSpec } from "../match/rules.js";
 /** A configuration problem, with the file and key it is about. */
 export class ConfigError extends Error {}
 
-const size = z.union([
-  z.number().int().positive(),
-  z.string().transform((s, ctx) => {
-    const n = bytes.parse(s);
-    if (n === null || !Number.isFinite(n) || n <= 0) {
-      ctx.addIssue({ code: "custom", message: `"${s}" is not a size (use e.g. 500MB or 2GB)` });
-      return z.NEVER;
-    }
-    return n;
-  }),
-]);
+const size = z.unknown().transform((v, ctx) => {
+  const n = typeof v === "number" ? v : typeof v === "string" ? bytes.parse(v) : null;
+  if (typeof n === "number" && Number.isInteger(n) && n > 0) return n;
+  ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not a size (use a number of bytes, or e.g. 500MB, 2GB)` });
+  return z.NEVER;
+});
 
 const limitsSchema = z
   .object({

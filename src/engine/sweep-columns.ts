@@ -38,7 +38,7 @@ export class ColumnSampler {
           v.reason === "values"
             ? `${v.sample.valid}/${v.sample.size} sampled values are ${v.piiType}`
             : v.reason === "header"
-              ? `header "${col.column}" names ${v.piiType}` + (v.sample.size ? ` (${v.sample.valid}/${v.sample.size} sampled values validate)` : "")
+              ? `header "${col.column}" names ${v.piiType}` + (v.checksValues && v.sample.size ? ` (only ${v.sample.valid}/${v.sample.size} sampled values validate)` : "")
               : `header "${col.column}" and ${v.sample.valid}/${v.sample.size} sampled values`;
         yield {
           kind: "pii-column",

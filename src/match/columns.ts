@@ -6,8 +6,11 @@ export interface ColumnVerdict {
   rule: string;
   reason: "header" | "values" | "header+values";
   confidence: number;
+  /** Non-empty values sampled, and how many validated (0 when the rule has no value check). */
   sample: { size: number; valid: number };
-  /** Indexes of sampled values that validated, for evidence. */
+  /** Whether the rule checks values at all (name and date-of-birth rules go by header only). */
+  checksValues: boolean;
+  /** Sampled values that validated, for (redacted) evidence. */
   examples: string[];
 }
 
@@ -45,13 +48,13 @@ export function classifyColumn(rules: RuleSet, header: string, values: string[])
     const sample = { size: nonEmpty.length, valid: valid.length };
     const examples = valid.slice(0, 2);
     if (byHeader && byValues) {
-      verdicts.push({ piiType: rule.piiType, rule: rule.id, reason: "header+values", confidence: round(Math.min(0.99, 0.9 + 0.09 * ratio)), sample, examples });
+      verdicts.push({ piiType: rule.piiType, rule: rule.id, reason: "header+values", confidence: round(Math.min(0.99, 0.9 + 0.09 * ratio)), sample, checksValues, examples });
     } else if (byHeader) {
       // Values that plainly are something else overrule the name.
       if (checksValues && enough && ratio < 0.1) continue;
-      verdicts.push({ piiType: rule.piiType, rule: rule.id, reason: "header", confidence: checksValues && enough ? 0.75 : 0.7, sample, examples });
+      verdicts.push({ piiType: rule.piiType, rule: rule.id, reason: "header", confidence: checksValues && enough ? 0.75 : 0.7, sample, checksValues, examples });
     } else if (strongAlone) {
-      verdicts.push({ piiType: rule.piiType, rule: rule.id, reason: "values", confidence: round(0.5 + 0.45 * ratio), sample, examples });
+      verdicts.push({ piiType: rule.piiType, rule: rule.id, reason: "values", confidence: round(0.5 + 0.45 * ratio), sample, checksValues, examples });
     }
   }
   return verdicts;
