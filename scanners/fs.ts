@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { lstat, opendir, realpath, stat } from "node:fs/promises";
+import { lstat, open, opendir, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import picomatch from "picomatch";
@@ -55,6 +55,20 @@ export class FsSource implements Source {
       mtime,
       localPath: abs,
       open: async () => createReadStream(abs, { highWaterMark: READ_CHUNK }),
+      // Reading into one reused buffer is many times faster than a stream's fresh buffer per chunk.
+      chunks: async function* () {
+        const fh = await open(abs, "r");
+        try {
+          const buf = Buffer.allocUnsafe(READ_CHUNK);
+          for (;;) {
+            const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+            if (bytesRead === 0) return;
+            yield buf.subarray(0, bytesRead);
+          }
+        } finally {
+          await fh.close();
+        }
+      },
     };
   }
 

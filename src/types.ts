@@ -16,7 +16,7 @@ export interface Location {
   line?: number;
   /** Byte offset of the match within its line (0-based, in characters). */
   offset?: number;
-  /** Index of the record in a JSON array or NDJSON file (0-based). */
+  /** Index of the record in a JSON array (0-based). */
   record?: number;
   jsonPath?: string;
   messageId?: string;
@@ -92,6 +92,11 @@ export interface Item {
   /** A path on local disk, when there is one (lets zip use random access). */
   localPath?: string;
   open(): Promise<Readable>;
+  /**
+   * Optional fast sequential read for the byte-level fast path. Each chunk's
+   * memory may be reused once the next is requested: consumers copy what they keep.
+   */
+  chunks?(): AsyncIterable<Buffer>;
 }
 
 /** What a scanner yields while enumerating: an item to read, or an entry it already settled. */

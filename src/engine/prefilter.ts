@@ -1,25 +1,31 @@
+import type { CustomerMatcher } from "../match/customer.js";
 import type { Sniffed } from "../readers/decode.js";
+import { ByteSearch, type Needles } from "./byte-search.js";
+
+export function needlesOf(matcher: CustomerMatcher): Needles {
+  return { literals: matcher.literals, pattern: matcher.patternPrefilter?.source, overlap: matcher.maxMatchLength };
+}
 
 /**
  * The fast path: does any form of any identifier occur in these bytes?
- * ASCII-compatible text is searched as Latin-1 (one byte, one character, no
- * decoding cost); UTF-16 is decoded first. A `false` is proof of absence, so
- * the file needs no parsing at all.
+ * ASCII-compatible text is searched as bytes (see ByteSearch); UTF-16 is
+ * decoded first. A `false` is proof of absence: the file needs no parsing.
  */
-export async function anyIdentifierIn(
-  chunks: AsyncIterable<Buffer>,
-  sniffed: Sniffed,
-  prefilter: RegExp,
-  overlap: number,
-): Promise<boolean> {
-  const decoder = sniffed.encoding.startsWith("utf-16") ? new TextDecoder(sniffed.encoding) : undefined;
-  let tail = "";
+export async function anyIdentifierIn(chunks: AsyncIterable<Buffer>, sniffed: Sniffed, matcher: CustomerMatcher): Promise<boolean> {
+  if (sniffed.encoding.startsWith("utf-16")) {
+    const decoder = new TextDecoder(sniffed.encoding);
+    let tail = "";
+    for await (const chunk of chunks) {
+      const s = tail + decoder.decode(chunk, { stream: true });
+      if (matcher.prefilter.test(s)) return true;
+      tail = s.slice(-matcher.maxMatchLength);
+    }
+    return false;
+  }
+  const search = new ByteSearch(needlesOf(matcher));
   for await (const chunk of chunks) {
-    const s = decoder ? decoder.decode(chunk, { stream: true }) : chunk.toString("latin1");
-    if (prefilter.test(s)) return true;
-    // A match may straddle two chunks.
-    if (tail && prefilter.test(tail + s.slice(0, overlap))) return true;
-    tail = s.length > overlap ? s.slice(-overlap) : tail.slice(-(overlap - s.length)) + s;
+    chunk.copy(search.space(chunk.length), search.carried);
+    if (search.found(chunk.length)) return true;
   }
   return false;
 }

@@ -6,13 +6,16 @@ import type { RuleSet } from "../match/rules.js";
 import { peek, sniffEncoding } from "../readers/decode.js";
 import { PLAIN_TEXT_FORMATS, TABULAR_FORMATS, describeBinary, formatFromBytes, formatFromName, type Format } from "../readers/formats.js";
 import { readerFor } from "../readers/index.js";
+import { locatePlan, locatedUnits } from "../readers/located.js";
+import { recordsWithHits, type LocatedRecord } from "../readers/locate.js";
 import { SkipError, type Unit } from "../readers/types.js";
 import type { CoverageEntry, Finding, Item, Location, ScanEvent } from "../types.js";
 import { describeError } from "./errors.js";
 import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "./limits.js";
 import { customerFindings } from "./match-units.js";
 import { ColumnSampler } from "./sweep-columns.js";
-import { anyIdentifierIn } from "./prefilter.js";
+import { anyIdentifierIn, needlesOf } from "./prefilter.js";
+import { SearchPool } from "./search-pool.js";
 import { AsyncQueue } from "./queue.js";
 import type { Source } from "./scanner.js";
 
@@ -39,9 +42,14 @@ interface ItemContext {
 }
 
 /** Runs sources through the readers and matchers, yielding findings and coverage as they come. */
+/** Files smaller than this are searched in the main thread: a worker round trip costs more. */
+const POOL_MIN_BYTES = 512 * 1024;
+const NO_HIT = "searched every byte: no form of any identifier";
+
 export class Engine {
   private readonly limits: Limits;
   private readonly tmp: string;
+  private readonly pool: SearchPool;
 
   constructor(
     private readonly job: Job,
@@ -49,6 +57,7 @@ export class Engine {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.tmp = options.tmpDir ?? tmpdir();
+    this.pool = new SearchPool();
   }
 
   run(sources: Source[]): AsyncIterable<ScanEvent> {
@@ -78,10 +87,13 @@ export class Engine {
       }
       await Promise.all(running);
     };
-    drive().then(
-      () => queue.close(),
-      (err) => queue.close(err),
-    );
+    const finish = () => this.pool.close();
+    drive()
+      .finally(finish)
+      .then(
+        () => queue.close(),
+        (err) => queue.close(err),
+      );
     return queue;
   }
 
@@ -119,7 +131,8 @@ export class Engine {
       return { status: "skipped", reason: "not tabular (sweep classifies columns of CSV, XLSX and JSON files)" };
     }
 
-    const { head, chunks } = await peek(await item.open());
+    // Items that offer a fast sequential read are sniffed through it; readers get a fresh stream.
+    const { head, chunks } = await peek(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>));
     if (head.length === 0) return { method: "empty", bytes: 0 };
     const sniffed = sniffEncoding(head);
     let format: Format | undefined = named ?? formatFromBytes(head);
@@ -139,35 +152,54 @@ export class Engine {
       return { status: "skipped", reason: "not tabular (sweep classifies columns of CSV, XLSX and JSON files)" };
     }
 
-    let body: Readable = Readable.from(chunks, { objectMode: false });
+    let units: AsyncIterable<Unit[]>;
     let method = "read in full";
     if (this.job.mode === "scan" && PLAIN_TEXT_FORMATS.has(format)) {
       const { matcher } = this.job;
-      const found = await anyIdentifierIn(body as AsyncIterable<Buffer>, sniffed, matcher.prefilter, matcher.maxMatchLength);
-      if (!found) return { method: "searched every byte: no form of any identifier", bytes: item.size };
-      // A hit: read again with the parser that can say exactly where.
-      body = await item.open();
-      method = "read in full (identifier present: parsed for locations)";
+      const needles = needlesOf(matcher);
+      // With a hit, only the records that hold one are parsed (CSV, text, NDJSON); JSON documents are parsed whole.
+      const plan = locatePlan(format, head, sniffed, item.name);
+      let records: AsyncIterable<LocatedRecord[]> | undefined;
+      if (item.localPath && !sniffed.encoding.startsWith("utf-16") && (item.size ?? 0) > POOL_MIN_BYTES && this.pool.available) {
+        // Big local files are searched in worker threads, one per core.
+        await drain(chunks);
+        const result = this.pool.search(item.localPath, needles, plan?.split);
+        if (!(await result.found)) return { method: NO_HIT, bytes: item.size };
+        records = plan ? result.records : undefined;
+      } else {
+        if (!(await anyIdentifierIn(chunks, sniffed, matcher))) return { method: NO_HIT, bytes: item.size };
+        if (plan) records = recordsWithHits(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>), needles, plan.split);
+      }
+      if (plan && records) {
+        units = locatedUnits(plan, records, sniffed);
+        method = "searched every byte; records with an identifier parsed for locations";
+      } else {
+        units = (await readerFor(format))(item, await item.open(), this.readOptions(ctx));
+        method = "searched every byte; parsed in full for locations";
+      }
+    } else {
+      // Readers keep references to chunks, so they need a stream of their own buffers.
+      let body: Readable;
+      if (item.chunks) {
+        await drain(chunks);
+        body = await item.open();
+      } else body = Readable.from(chunks, { objectMode: false });
+      units = (await readerFor(format))(item, body, this.readOptions(ctx));
     }
-
-    const reader = readerFor(format);
-    const units = reader(item, body, {
-      budget: ctx.budget,
-      tmpDir: this.tmp,
-      maxRowsPerTable: this.job.mode === "sweep" ? this.job.rules.sampleSize : undefined,
-    });
     const sampler = this.job.mode === "sweep" ? new ColumnSampler(this.job.rules) : undefined;
     let children = 0;
-    for await (const unit of units) {
-      if (unit.kind === "child") {
-        children++;
-        await this.readChild(unit, ctx, emit);
-      } else if (unit.kind === "skip") {
-        emit({ type: "coverage", entry: { ...base, member: [...ctx.members, unit.name].join("!/"), status: "skipped", reason: unit.reason } });
-      } else if (this.job.mode === "scan") {
-        for (const f of customerFindings(this.job.matcher, unit, ctx.loc, base, this.options.showValues ?? false)) emit({ type: "finding", finding: this.withSystem(f) });
-      } else if (unit.kind === "cell") {
-        sampler!.add(unit);
+    for await (const batch of units) {
+      for (const unit of batch) {
+        if (unit.kind === "child") {
+          children++;
+          await this.readChild(unit, ctx, emit);
+        } else if (unit.kind === "skip") {
+          emit({ type: "coverage", entry: { ...base, member: [...ctx.members, unit.name].join("!/"), status: "skipped", reason: unit.reason } });
+        } else if (this.job.mode === "scan") {
+          for (const f of customerFindings(this.job.matcher, unit, ctx.loc, base, this.options.showValues ?? false)) emit({ type: "finding", finding: this.withSystem(f) });
+        } else if (unit.kind === "cell") {
+          sampler!.add(unit);
+        }
       }
     }
     if (sampler) {
@@ -176,6 +208,10 @@ export class Engine {
     }
     if (format === "zip" || format === "gzip") method = `archive: ${children} member${children === 1 ? "" : "s"} read`;
     return { method, bytes: item.size };
+  }
+
+  private readOptions(ctx: ItemContext) {
+    return { budget: ctx.budget, tmpDir: this.tmp, maxRowsPerTable: this.job.mode === "sweep" ? this.job.rules.sampleSize : undefined };
   }
 
   private async readChild(unit: Extract<Unit, { kind: "child" }>, ctx: ItemContext, emit: (e: ScanEvent) => void): Promise<void> {

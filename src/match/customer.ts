@@ -1,4 +1,9 @@
-import { parsePhoneNumberWithError, type CountryCode } from "libphonenumber-js";
+import { createRequire } from "node:module";
+import type { CountryCode } from "libphonenumber-js";
+
+// Loaded on first use: phone metadata is large, and most scans have no phone number.
+const require = createRequire(import.meta.url);
+const phoneLib = () => require("libphonenumber-js") as typeof import("libphonenumber-js");
 
 /** The identifiers of the one customer a scan looks for. */
 export interface CustomerQuery {
@@ -25,8 +30,8 @@ interface Needle {
   identifier: IdentifierKind;
   regex: RegExp;
   classify(m: RegExpExecArray): { variant: MatchVariant; confidence: number };
-  /** A literal or pattern that every form of this identifier contains, for the raw-byte prefilter. */
-  anchor: string;
+  /** Text every form of this identifier contains: a lower-case ASCII literal, or a pattern (phones). */
+  anchor: { literal: string } | { pattern: string };
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -61,7 +66,7 @@ function emailNeedle(raw: string): Needle {
   return {
     identifier: "email",
     regex: new RegExp(source, "gi"),
-    anchor: asciiAnchor(local.length >= 3 ? local : email),
+    anchor: { literal: asciiRun(local.length >= 3 ? local : email) },
     classify(m) {
       if (m.groups?.tag) return { variant: "plus-tag", confidence: 0.8 };
       if (m.groups?.at !== "@") return { variant: "encoded", confidence: 0.95 };
@@ -77,7 +82,7 @@ function idNeedle(raw: string): Needle {
   return {
     identifier: "id",
     regex: new RegExp(source, "g"),
-    anchor: asciiAnchor(id),
+    anchor: { literal: asciiRun(id).toLowerCase() },
     classify: () => ({ variant: "exact", confidence: 0.95 }),
   };
 }
@@ -85,7 +90,7 @@ function idNeedle(raw: string): Needle {
 /** Normalise a phone number the user typed to its country code and national digits. */
 export function parsePhone(raw: string, defaultRegion = "US"): { countryCode: string; national: string; e164: string } {
   try {
-    const p = parsePhoneNumberWithError(raw, { defaultCountry: defaultRegion as CountryCode });
+    const p = phoneLib().parsePhoneNumberWithError(raw, { defaultCountry: defaultRegion as CountryCode });
     if (!p.isPossible()) throw new Error("not a possible number");
     return { countryCode: p.countryCallingCode, national: p.nationalNumber, e164: p.number };
   } catch (e) {
@@ -107,16 +112,15 @@ function phoneNeedle(raw: string, defaultRegion: string): Needle {
   return {
     identifier: "phone",
     regex: new RegExp(source, "g"),
-    anchor: `${digits}(?!\\d)`,
+    anchor: { pattern: `${digits}(?!\\d)` },
     classify: () => ({ variant: "exact", confidence: 0.9 }),
   };
 }
 
-/** The longest ASCII run of a string, regex-escaped: safe to look for in raw bytes of any ASCII-compatible encoding. */
-function asciiAnchor(s: string): string {
+/** The longest ASCII run of a string: safe to look for in raw bytes of any ASCII-compatible encoding. */
+function asciiRun(s: string): string {
   const runs = s.match(/[\x20-\x7e]+/g) ?? [];
-  const longest = runs.reduce((a, b) => (b.length > a.length ? b : a), "");
-  return escapeRegex(longest || s);
+  return runs.reduce((a, b) => (b.length > a.length ? b : a), "") || s;
 }
 
 /** Compiled matchers for one customer: a cheap prefilter over raw text, then precise hits with boundaries. */
@@ -124,6 +128,10 @@ export class CustomerMatcher {
   private readonly needles: Needle[];
   /** Case-insensitive regex whose absence in a text proves no identifier is in it. */
   readonly prefilter: RegExp;
+  /** Lower-case literals (emails, IDs) for the byte-level fast path. */
+  readonly literals: string[];
+  /** Patterns that cannot be literals (phone numbers with separators), or undefined. */
+  readonly patternPrefilter: RegExp | undefined;
   /** Longest stretch of text one match can span, for overlapping chunk boundaries. */
   readonly maxMatchLength: number;
 
@@ -137,7 +145,11 @@ export class CustomerMatcher {
     if (this.needles.length === 0) {
       throw new InvalidIdentifierError("give at least one identifier: --customer EMAIL, --id ID or --phone NUMBER");
     }
-    this.prefilter = new RegExp(this.needles.map((n) => n.anchor).join("|"), "i");
+    const asRegex = (a: Needle["anchor"]) => ("literal" in a ? escapeRegex(a.literal) : a.pattern);
+    this.prefilter = new RegExp(this.needles.map((n) => asRegex(n.anchor)).join("|"), "i");
+    this.literals = [...new Set(this.needles.flatMap((n) => ("literal" in n.anchor ? [n.anchor.literal] : [])))];
+    const patterns = this.needles.flatMap((n) => ("pattern" in n.anchor ? [n.anchor.pattern] : []));
+    this.patternPrefilter = patterns.length ? new RegExp(patterns.join("|")) : undefined;
     const longest = Math.max(
       ...[...(query.emails ?? []), ...(query.ids ?? []), ...(query.phones ?? [])].map((s) => s.length),
     );

@@ -1,5 +1,16 @@
-import validator from "validator";
-import { isValidPhoneNumber, type CountryCode } from "libphonenumber-js";
+import { createRequire } from "node:module";
+import type { CountryCode } from "libphonenumber-js";
+
+// Loaded on first use (only sweeps validate values), to keep scans quick to start.
+const require = createRequire(import.meta.url);
+const lib = {
+  get validator() {
+    return require("validator") as typeof import("validator");
+  },
+  get phone() {
+    return require("libphonenumber-js") as typeof import("libphonenumber-js");
+  },
+};
 
 let phoneRegion: CountryCode = "US";
 
@@ -10,9 +21,9 @@ export function setPhoneRegion(region: string): void {
 
 /** Named checks that rules refer to by name (rules/pii.yaml `values.validator`). */
 export const VALIDATORS: Record<string, (value: string) => boolean> = {
-  email: (v) => validator.isEmail(v.trim().replace(/^mailto:/i, ""), { allow_utf8_local_part: true }),
-  phone: (v) => (v.match(/\d/g) ?? []).length >= 7 && isValidPhoneNumber(v.trim(), phoneRegion),
-  luhn: (v) => validator.isLuhnNumber(v.replace(/[ -]/g, "")),
-  iban: (v) => validator.isIBAN(v.replace(/\s/g, "").toUpperCase()),
-  ip: (v) => validator.isIP(v.trim()),
+  email: (v) => lib.validator.isEmail(v.trim().replace(/^mailto:/i, ""), { allow_utf8_local_part: true }),
+  phone: (v) => (v.match(/\d/g) ?? []).length >= 7 && lib.phone.isValidPhoneNumber(v.trim(), phoneRegion),
+  luhn: (v) => lib.validator.isLuhnNumber(v.replace(/[ -]/g, "")),
+  iban: (v) => lib.validator.isIBAN(v.replace(/\s/g, "").toUpperCase()),
+  ip: (v) => lib.validator.isIP(v.trim()),
 };

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { decode } from "./decode.js";
 import { columnLetter, headerNames, looksLikeHeader } from "./cells.js";
@@ -47,11 +47,25 @@ export function sniffDelimiter(sample: string, fallback = ","): string {
   return best;
 }
 
-/** CSV/TSV in any delimiter and encoding, streamed record by record, one unit per non-empty cell. */
-export async function* readCsv(stream: Readable, name: string, options: ReadOptions): AsyncGenerator<Unit> {
+/** One unit per non-empty field of a record (`row` counts from 1, the header included). */
+export function recordUnits(record: string[], row: number, line: number, headers: string[]): Unit[] {
+  const units: Unit[] = [];
+  for (let i = 0; i < record.length; i++) {
+    const value = record[i];
+    if (value === "") continue;
+    const column = headers[i] ?? `col${i + 1}`;
+    units.push({ kind: "cell", table: "", column, text: value, loc: { row, column, cell: `${columnLetter(i)}${row}`, line } });
+  }
+  return units;
+}
+
+export const CSV_OPTIONS = { relax_column_count: true, relax_quotes: true, skip_empty_lines: false } as const;
+
+/** CSV/TSV in any delimiter and encoding, streamed, one unit per non-empty cell, a batch per chunk of text. */
+export async function* readCsv(stream: Readable, name: string, options: ReadOptions): AsyncGenerator<Unit[]> {
   const { text } = await decode(stream);
   const it = text[Symbol.asyncIterator]();
-  // Gather enough text to see the delimiter; keep it to feed the parser.
+  // Gather enough text to see the delimiter; it is fed to the parser first.
   let head = "";
   while (head.length < 16384) {
     const r = await it.next();
@@ -60,53 +74,59 @@ export async function* readCsv(stream: Readable, name: string, options: ReadOpti
   }
   const fallback = /\.(tsv|tab)(\.|$)/i.test(name) ? "\t" : ",";
   const delimiter = sniffDelimiter(head.slice(0, 65536), fallback);
-  async function* rest(): AsyncGenerator<string> {
-    if (head) yield head;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  const parser = Readable.from(rest()).pipe(
-    parse({ delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, info: true }),
-  );
+
+  let batch: Unit[] = [];
   let headers: string[] | undefined;
   let hasHeader = false;
-  let recordIndex = 0;
+  let row = 0;
   let nextLine = 1;
   let dataRows = 0;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const startLine = nextLine;
-      nextLine = info.lines + 1;
-      const row = ++recordIndex;
-      if (row === 1) {
-        hasHeader = looksLikeHeader(record);
-        headers = headerNames(record, hasHeader, record.length);
-        if (hasHeader) continue;
-      }
-      if (record.length === 1 && record[0] === "") continue;
-      if (options.maxRowsPerTable !== undefined && ++dataRows > options.maxRowsPerTable) break;
-      if (headers && record.length > headers.length) headers = headerNames(headers, true, record.length);
-      for (let i = 0; i < record.length; i++) {
-        const value = record[i];
-        if (value === "") continue;
-        const column = headers![i];
-        yield {
-          kind: "cell",
-          table: "",
-          column,
-          text: value,
-          loc: { row, column, cell: `${columnLetter(i)}${row}`, line: startLine },
-        };
-      }
+  let full = false;
+  let failure: Error | undefined;
+  const onRecord = (record: string[], context: { lines: number }) => {
+    // Records arrive synchronously from parser.write(): no promise per record.
+    const startLine = nextLine;
+    nextLine = context.lines + 1;
+    row++;
+    if (full) return null;
+    if (row === 1) {
+      hasHeader = looksLikeHeader(record);
+      headers = headerNames(record, hasHeader, record.length);
+      if (hasHeader) return null;
     }
-  } catch (e) {
-    const err = e as Error & { code?: string; lines?: number };
-    if (err.code?.startsWith("CSV_")) throw new Error(`malformed CSV near line ${err.lines ?? nextLine}: ${err.message}`);
-    throw e;
+    if (record.length === 1 && record[0] === "") return null;
+    if (options.maxRowsPerTable !== undefined && ++dataRows > options.maxRowsPerTable) {
+      full = true;
+      return null;
+    }
+    if (record.length > headers!.length) headers = headerNames(headers, true, record.length);
+    batch.push(...recordUnits(record, row, startLine, headers!));
+    return null;
+  };
+  const parser = parse({ delimiter, ...CSV_OPTIONS, on_record: onRecord });
+  parser.on("error", (e: Error) => (failure ??= e));
+  parser.resume();
+  const fail = (e: Error & { code?: string; lines?: number }): Error =>
+    e.code?.startsWith("CSV_") ? new Error(`malformed CSV near line ${e.lines ?? nextLine}: ${e.message}`) : e;
+  try {
+    let chunk: string | undefined = head;
+    while (chunk !== undefined && !full) {
+      if (chunk) parser.write(chunk);
+      if (failure) throw fail(failure);
+      if (batch.length) {
+        yield batch;
+        batch = [];
+      }
+      const r = await it.next();
+      chunk = r.done ? undefined : r.value;
+    }
+    if (!full) {
+      await new Promise<void>((resolve) => parser.end(resolve));
+      if (failure) throw fail(failure);
+    }
+    if (batch.length) yield batch;
   } finally {
+    await it.return?.();
     parser.destroy();
   }
 }

@@ -41,12 +41,16 @@ export function sniffEncoding(head: Buffer): Sniffed {
   }
 }
 
-/** Read at least `min` bytes (or all, if shorter) and hand back the rest of the stream unchanged. */
+/**
+ * Read at least `min` bytes (or all, if shorter) and hand back the rest
+ * unchanged. The head is a copy, so it stays valid whatever the source does
+ * with its buffers; breaking off the returned chunks closes the source.
+ */
 export async function peek(
-  stream: Readable,
+  source: AsyncIterable<Buffer>,
   min = 8192,
 ): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer> }> {
-  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const it = source[Symbol.asyncIterator]();
   const parts: Buffer[] = [];
   let size = 0;
   let done = false;
@@ -57,7 +61,7 @@ export async function peek(
       break;
     }
     const b = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
-    parts.push(b);
+    parts.push(Buffer.from(b));
     size += b.length;
   }
   const head = Buffer.concat(parts);
@@ -67,13 +71,14 @@ export async function peek(
       if (done) return;
       for (;;) {
         const r = await it.next();
-        if (r.done) return;
+        if (r.done) {
+          done = true;
+          return;
+        }
         yield r.value;
       }
     } finally {
-      // Stop the underlying stream when the consumer breaks off early.
       if (!done) await it.return?.();
-      stream.destroy();
     }
   }
   return { head, chunks: chunks() };
@@ -86,7 +91,7 @@ export interface DecodedText {
 
 /** Decode a byte stream to text in whatever encoding it turns out to have. */
 export async function decode(stream: Readable): Promise<DecodedText> {
-  const { head, chunks } = await peek(stream);
+  const { head, chunks } = await peek(stream as AsyncIterable<Buffer>);
   const sniffed = sniffEncoding(head);
   async function* text(): AsyncGenerator<string> {
     const decoder = new TextDecoder(sniffed.encoding);
@@ -113,13 +118,14 @@ export interface Line {
   text: string;
 }
 
-/** Split decoded text into numbered lines (LF, CRLF or CR). */
-export async function* lines(text: AsyncIterable<string>): AsyncGenerator<Line> {
+/** Split decoded text into numbered lines (LF, CRLF or CR), a batch per chunk of text. */
+export async function* lines(text: AsyncIterable<string>): AsyncGenerator<Line[]> {
   let pending = "";
   let lineNo = 1;
   let offset = 0;
   let lastWasCR = false;
   for await (const chunk of text) {
+    const batch: Line[] = [];
     let start = 0;
     let s = chunk;
     if (lastWasCR && s.startsWith("\n")) s = s.slice(1);
@@ -127,7 +133,7 @@ export async function* lines(text: AsyncIterable<string>): AsyncGenerator<Line> 
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
       if (c === 10 || c === 13) {
-        yield { line: lineNo++, offset, text: pending + s.slice(start, i) };
+        batch.push({ line: lineNo++, offset, text: pending + s.slice(start, i) });
         pending = "";
         offset = 0;
         if (c === 13) {
@@ -139,10 +145,11 @@ export async function* lines(text: AsyncIterable<string>): AsyncGenerator<Line> 
     }
     pending += s.slice(start);
     while (pending.length > MAX_LINE) {
-      yield { line: lineNo, offset, text: pending.slice(0, MAX_LINE) };
+      batch.push({ line: lineNo, offset, text: pending.slice(0, MAX_LINE) });
       offset += MAX_LINE;
       pending = pending.slice(MAX_LINE);
     }
+    if (batch.length) yield batch;
   }
-  if (pending.length > 0) yield { line: lineNo, offset, text: pending };
+  if (pending.length > 0) yield [{ line: lineNo, offset, text: pending }];
 }

@@ -20,21 +20,17 @@ export function gunzip(raw: Readable, key: string, options: ReadOptions): Readab
 }
 
 /** A .gz file is one member: its decompressed content, read through the readers by its inner name. */
-export async function* readGzip(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit> {
+export async function* readGzip(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit[]> {
   stream.destroy();
   const name = innerName(item.name);
   const key = `${item.uri}!/${name}`;
-  yield {
-    kind: "child",
-    loc: {},
-    item: {
-      ...item,
-      name,
-      localPath: undefined,
-      size: undefined,
-      open: async () => gunzip(await item.open(), key, options),
+  yield [
+    {
+      kind: "child",
+      loc: {},
+      item: { source: item.source, uri: item.uri, path: item.path, name, mtime: item.mtime, open: async () => gunzip(await item.open(), key, options) },
     },
-  };
+  ];
 }
 
 /** Turn zlib's terse errors into what a person can act on. */

@@ -1,30 +1,40 @@
 import type { Readable } from "node:stream";
 import type { Item } from "../types.js";
-import { readCsv } from "./csv.js";
 import type { Format } from "./formats.js";
-import { readGzip } from "./gzip.js";
-import { readJson, readNdjson } from "./json.js";
-import { readEml, readMbox } from "./mail.js";
-import { readText } from "./text.js";
 import type { ReadOptions, Unit } from "./types.js";
-import { readXlsx } from "./xlsx.js";
-import { readZip } from "./zip.js";
 
-export type Reader = (item: Item, stream: Readable, options: ReadOptions) => AsyncIterable<Unit>;
+/** A reader turns an item's bytes into batches of addressable text. */
+export type Reader = (item: Item, stream: Readable, options: ReadOptions) => AsyncIterable<Unit[]>;
 
-const READERS: Record<Format, Reader> = {
-  csv: (item, s, o) => readCsv(s, item.name, o),
-  xlsx: readXlsx,
-  json: (_item, s, o) => readJson(s, o),
-  ndjson: (_item, s, o) => readNdjson(s, o),
-  text: (_item, s) => readText(s),
-  eml: (item, s) => readEml(item, s),
-  mbox: readMbox,
-  gzip: readGzip,
-  zip: readZip,
+// Readers load on first use: a scan of CSV files never pays for the mail parser.
+const READERS: Record<Format, () => Promise<Reader>> = {
+  csv: async () => {
+    const { readCsv } = await import("./csv.js");
+    return (item, s, o) => readCsv(s, item.name, o);
+  },
+  xlsx: async () => (await import("./xlsx.js")).readXlsx,
+  json: async () => {
+    const { readJson } = await import("./json.js");
+    return (_item, s, o) => readJson(s, o);
+  },
+  ndjson: async () => {
+    const { readNdjson } = await import("./json.js");
+    return (_item, s, o) => readNdjson(s, o);
+  },
+  text: async () => {
+    const { readText } = await import("./text.js");
+    return (_item, s) => readText(s);
+  },
+  eml: async () => {
+    const { readEml } = await import("./mail.js");
+    return (item, s) => readEml(item, s);
+  },
+  mbox: async () => (await import("./mail.js")).readMbox,
+  gzip: async () => (await import("./gzip.js")).readGzip,
+  zip: async () => (await import("./zip.js")).readZip,
 };
 
 /** The reader for a format: every scanner's items go through these same readers. */
-export function readerFor(format: Format): Reader {
-  return READERS[format];
+export function readerFor(format: Format): Promise<Reader> {
+  return READERS[format]();
 }

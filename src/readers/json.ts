@@ -1,5 +1,6 @@
-import { Readable } from "node:stream";
-import parser from "stream-json/parser.js";
+import type { Readable } from "node:stream";
+import { jsonParser } from "stream-json/parser.js";
+import { getManyValues, isMany, none } from "stream-chain/defs.js";
 import { decode, lines } from "./decode.js";
 import type { ReadOptions, Unit } from "./types.js";
 
@@ -24,22 +25,28 @@ function describe(stack: Frame[]): { jsonPath: string; column: string; record?: 
 
 /**
  * A JSON document (an array of records, an object, or concatenated values),
- * streamed token by token: one unit per string or number value and per key,
- * located by record index and JSONPath.
+ * tokenised as it streams in: one unit per string or number value and per
+ * key, located by record index and JSONPath.
  */
-export async function* readJson(stream: Readable, options: ReadOptions): AsyncGenerator<Unit> {
+export async function* readJson(stream: Readable, options: ReadOptions): AsyncGenerator<Unit[]> {
   const { text } = await decode(stream);
-  const tokens = Readable.from(text).pipe(parser.asStream({ packValues: true, streamValues: false, jsonStreaming: true }));
+  // The parser as a plain function: text in, tokens out, no stream machinery per token.
+  const tokenize = jsonParser({ packValues: true, streamValues: false, jsonStreaming: true }) as unknown as (input: unknown) => unknown;
   const stack: Frame[] = [];
   let topLevel = -1;
+  let done = false;
   // Advance the index of the enclosing array when a value starts in it.
   const enterValue = () => {
     const top = stack[stack.length - 1];
     if (top?.type === "array") top.index++;
     if (stack.length === 0) topLevel++;
   };
-  try {
-    for await (const t of tokens as AsyncIterable<{ name: string; value?: unknown }>) {
+  const recordOf = (d: { record?: number }) => d.record ?? (topLevel > 0 ? topLevel : undefined);
+  const units = (tokens: unknown): Unit[] => {
+    const batch: Unit[] = [];
+    if (!isMany(tokens)) return batch;
+    for (const t of getManyValues(tokens) as { name: string; value?: unknown }[]) {
+      if (done) break;
       switch (t.name) {
         case "startObject":
           enterValue();
@@ -52,22 +59,21 @@ export async function* readJson(stream: Readable, options: ReadOptions): AsyncGe
         case "endObject":
         case "endArray":
           stack.pop();
-          if (options.maxRowsPerTable !== undefined && stack.length === 1 && stack[0].type === "array" && stack[0].index + 1 >= options.maxRowsPerTable) return;
+          if (options.maxRowsPerTable !== undefined && stack.length === 1 && stack[0].type === "array" && stack[0].index + 1 >= options.maxRowsPerTable) done = true;
           break;
         case "keyValue": {
           const top = stack[stack.length - 1];
           if (top?.type === "object") top.key = String(t.value);
           const d = describe(stack);
           // Keys can be identifiers too ({"alice@example.com": {...}}); they are not a column's values.
-          yield { kind: "line", loc: { jsonPath: d.jsonPath, record: d.record ?? (topLevel > 0 ? topLevel : undefined) }, text: String(t.value) };
+          batch.push({ kind: "line", loc: { jsonPath: d.jsonPath, record: recordOf(d) }, text: String(t.value) });
           break;
         }
         case "stringValue":
         case "numberValue": {
           enterValue();
           const d = describe(stack);
-          const record = d.record ?? (topLevel > 0 ? topLevel : undefined);
-          yield { kind: "cell", table: "", column: d.column, text: String(t.value), loc: { jsonPath: d.jsonPath, record, column: d.column } };
+          batch.push({ kind: "cell", table: "", column: d.column, text: String(t.value), loc: { jsonPath: d.jsonPath, record: recordOf(d), column: d.column } });
           break;
         }
         case "nullValue":
@@ -77,14 +83,23 @@ export async function* readJson(stream: Readable, options: ReadOptions): AsyncGe
           break;
       }
     }
+    return batch;
+  };
+  try {
+    for await (const chunk of text) {
+      const batch = units(tokenize(chunk));
+      if (batch.length) yield batch;
+      if (done) return;
+    }
+    const last = units(tokenize(none));
+    if (last.length) yield last;
   } catch (e) {
     throw new Error(`invalid JSON: ${(e as Error).message}`);
-  } finally {
-    tokens.destroy();
   }
 }
 
-function* walk(value: unknown, path: string, column: string): Generator<{ jsonPath: string; column: string; text: string; key?: boolean }> {
+/** Every key and string/number value of a parsed record, with its JSONPath and column (path inside the record). */
+export function* walk(value: unknown, path: string, column: string): Generator<{ jsonPath: string; column: string; text: string; key?: boolean }> {
   if (typeof value === "string" || typeof value === "number") {
     yield { jsonPath: path, column: column || "$", text: String(value) };
   } else if (Array.isArray(value)) {
@@ -98,26 +113,33 @@ function* walk(value: unknown, path: string, column: string): Generator<{ jsonPa
   }
 }
 
-/** NDJSON / JSON Lines: one record per line, located by line, record index and JSONPath. */
-export async function* readNdjson(stream: Readable, options: ReadOptions): AsyncGenerator<Unit> {
+/** NDJSON / JSON Lines: one record per line, located by line and JSONPath. */
+export async function* readNdjson(stream: Readable, options: ReadOptions): AsyncGenerator<Unit[]> {
   const { text } = await decode(stream);
   let record = -1;
-  for await (const l of lines(text)) {
-    if (l.text.trim() === "") continue;
-    record++;
-    if (options.maxRowsPerTable !== undefined && record >= options.maxRowsPerTable) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(l.text);
-    } catch {
-      // A line that is not JSON is still searched, as text.
-      yield { kind: "line", loc: { line: l.line, record }, text: l.text };
-      continue;
+  for await (const lineBatch of lines(text)) {
+    const batch: Unit[] = [];
+    for (const l of lineBatch) {
+      if (l.text.trim() === "") continue;
+      record++;
+      if (options.maxRowsPerTable !== undefined && record >= options.maxRowsPerTable) {
+        if (batch.length) yield batch;
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(l.text);
+      } catch {
+        // A line that is not JSON is still searched, as text.
+        batch.push({ kind: "line", loc: { line: l.line }, text: l.text });
+        continue;
+      }
+      for (const v of walk(parsed, "$", "")) {
+        const loc = { line: l.line, jsonPath: v.jsonPath };
+        if (v.key) batch.push({ kind: "line", loc, text: v.text });
+        else batch.push({ kind: "cell", table: "", column: v.column, text: v.text, loc: { ...loc, column: v.column } });
+      }
     }
-    for (const v of walk(parsed, "$", "")) {
-      const loc = { line: l.line, record, jsonPath: v.jsonPath };
-      if (v.key) yield { kind: "line", loc, text: v.text };
-      else yield { kind: "cell", table: "", column: v.column, text: v.text, loc: { ...loc, column: v.column } };
-    }
+    if (batch.length) yield batch;
   }
 }

@@ -47,8 +47,8 @@ function* messageUnits(mail: ParsedMail, item: Item, base: Partial<Location>): G
 }
 
 /** One RFC 822 message (.eml). */
-export async function* readEml(item: Item, stream: Readable): AsyncGenerator<Unit> {
-  yield* messageUnits(await simpleParser(stream), item, {});
+export async function* readEml(item: Item, stream: Readable): AsyncGenerator<Unit[]> {
+  yield [...messageUnits(await simpleParser(stream), item, {})];
 }
 
 /** Split an mbox into raw messages at "From " lines that follow a blank line, without holding the file in memory. */
@@ -93,14 +93,14 @@ async function* mboxMessages(stream: Readable, maxBytes: number): AsyncGenerator
 }
 
 /** An mbox mailbox: each message read like an .eml, located by its number (from 1) and Message-ID. */
-export async function* readMbox(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit> {
+export async function* readMbox(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit[]> {
   const maxBytes = options.budget.limits.maxFileSize;
   for await (const m of mboxMessages(stream, maxBytes)) {
     const name = `message ${m.index}`;
     if (m.tooLarge !== undefined) {
-      yield { kind: "skip", name, reason: `message larger than limits.maxFileSize (${formatBytes(maxBytes)})` };
+      yield [{ kind: "skip", name, reason: `message larger than limits.maxFileSize (${formatBytes(maxBytes)})` }];
       continue;
     }
-    yield* messageUnits(await simpleParser(m.raw!), item, { message: m.index });
+    yield [...messageUnits(await simpleParser(m.raw!), item, { message: m.index })];
   }
 }

@@ -20,7 +20,6 @@ export interface ReadOptions {
   tmpDir: string;
 }
 
-export type Reader = (item: Item, options: ReadOptions) => AsyncIterable<Unit>;
 
 /** A condition that stops reading an item on purpose (a limit): reported as skipped, not failed. */
 export class SkipError extends Error {}

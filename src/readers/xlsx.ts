@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import type { Item } from "../types.js";
 import { columnLetter, headerNames, looksLikeHeader, parseCellRef, qualifiedRef } from "./cells.js";
-import { attr, xmlEvents } from "./xml.js";
+import { attr, xmlEvents, type XmlEvent } from "./xml.js";
 import { localCopy, openZip, type ZipArchive } from "./zipfile.js";
 import type { ReadOptions, Unit } from "./types.js";
 
@@ -15,17 +15,17 @@ interface SheetRef {
   part: string;
 }
 
-async function partEvents(zip: ZipArchive, name: string): Promise<ReturnType<typeof xmlEvents> | undefined> {
+/** Events of a small part (workbook, relationships, shared strings), one at a time; none if the part is absent. */
+async function* partEvents(zip: ZipArchive, name: string): AsyncGenerator<XmlEvent> {
   const entry = zip.entries.find((e) => e.fileName === name);
-  return entry ? xmlEvents(await zip.open(entry)) : undefined;
+  if (!entry) return;
+  for await (const batch of xmlEvents(await zip.open(entry))) yield* batch;
 }
 
 /** Relationship id → target, from a .rels part. */
 async function relationships(zip: ZipArchive, name: string, base: string): Promise<Map<string, string>> {
   const rels = new Map<string, string>();
-  const events = await partEvents(zip, name);
-  if (!events) return rels;
-  for await (const ev of events) {
+  for await (const ev of partEvents(zip, name)) {
     if (ev.type === "open" && ev.name === "Relationship") {
       const target = ev.attrs.Target ?? "";
       const external = ev.attrs.TargetMode === "External";
@@ -36,11 +36,10 @@ async function relationships(zip: ZipArchive, name: string, base: string): Promi
 }
 
 async function workbookSheets(zip: ZipArchive): Promise<SheetRef[]> {
-  const wb = zip.entries.find((e) => e.fileName === "xl/workbook.xml");
-  if (!wb) throw new Error("corrupt XLSX: no xl/workbook.xml (not a spreadsheet, or damaged)");
+  if (!zip.entries.some((e) => e.fileName === "xl/workbook.xml")) throw new Error("corrupt XLSX: no xl/workbook.xml (not a spreadsheet, or damaged)");
   const rels = await relationships(zip, "xl/_rels/workbook.xml.rels", "xl");
   const sheets: SheetRef[] = [];
-  for await (const ev of xmlEvents(await zip.open(wb))) {
+  for await (const ev of partEvents(zip, "xl/workbook.xml")) {
     if (ev.type === "open" && ev.name === "sheet") {
       const part = rels.get(attr(ev.attrs, "id") ?? "");
       if (part) sheets.push({ name: ev.attrs.name, part });
@@ -52,12 +51,10 @@ async function workbookSheets(zip: ZipArchive): Promise<SheetRef[]> {
 /** Shared strings: rich text runs joined, phonetic guides (rPh) left out. */
 async function sharedStrings(zip: ZipArchive): Promise<string[]> {
   const strings: string[] = [];
-  const events = await partEvents(zip, "xl/sharedStrings.xml");
-  if (!events) return strings;
   let current = "";
   let inT = false;
   let inPhonetic = false;
-  for await (const ev of events) {
+  for await (const ev of partEvents(zip, "xl/sharedStrings.xml")) {
     if (ev.type === "open") {
       if (ev.name === "si") current = "";
       else if (ev.name === "rPh") inPhonetic = true;
@@ -85,7 +82,7 @@ function cellText(type: string | undefined, v: string, inline: string, shared: s
   }
 }
 
-async function* readSheet(zip: ZipArchive, sheet: SheetRef, shared: string[], options: ReadOptions): AsyncGenerator<Unit> {
+async function* readSheet(zip: ZipArchive, sheet: SheetRef, shared: string[], options: ReadOptions): AsyncGenerator<Unit[]> {
   const entry = zip.entries.find((e) => e.fileName === sheet.part);
   if (!entry) throw new Error(`corrupt XLSX: sheet "${sheet.name}" points to missing part ${sheet.part}`);
   const dir = posix.dirname(sheet.part);
@@ -104,7 +101,9 @@ async function* readSheet(zip: ZipArchive, sheet: SheetRef, shared: string[], op
     return { kind: "cell", table: sheet.name, column, text, loc: { sheet: sheet.name, row, column, cell: qualifiedRef(sheet.name, ref), ...(part ? { part } : {}) } };
   };
 
-  for await (const ev of xmlEvents(await zip.open(entry))) {
+  for await (const events of xmlEvents(await zip.open(entry))) {
+   const batch: Unit[] = [];
+   for (const ev of events) {
     if (ev.type === "open") {
       switch (ev.name) {
         case "row":
@@ -130,7 +129,7 @@ async function* readSheet(zip: ZipArchive, sheet: SheetRef, shared: string[], op
           // Hyperlink targets (mailto:…) live outside the cells, after the sheet data.
           const target = links.get(attr(ev.attrs, "id") ?? "");
           const first = parseCellRef((ev.attrs.ref ?? "").split(":")[0]);
-          if (target && first) yield unit(first.column, first.row, target, "hyperlink");
+          if (target && first) batch.push(unit(first.column, first.row, target, "hyperlink"));
           break;
         }
       }
@@ -163,17 +162,22 @@ async function* readSheet(zip: ZipArchive, sheet: SheetRef, shared: string[], op
             headers = headerNames(Array.from(values, (v) => v ?? ""), hasHeader, Math.max(values.length, 1));
             if (hasHeader) break;
           }
-          if (options.maxRowsPerTable !== undefined && ++dataRows > options.maxRowsPerTable) return;
-          for (const c of rowCells) yield unit(c.col, rowNo, c.text);
+          if (options.maxRowsPerTable !== undefined && ++dataRows > options.maxRowsPerTable) {
+            if (batch.length) yield batch;
+            return;
+          }
+          for (const c of rowCells) batch.push(unit(c.col, rowNo, c.text));
           break;
         }
       }
     }
+   }
+   if (batch.length) yield batch;
   }
 }
 
 /** XLSX: every sheet, shared/inline/rich strings, cached formula results and hyperlink targets, streamed. */
-export async function* readXlsx(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit> {
+export async function* readXlsx(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit[]> {
   const local = await localCopy(item, stream, options.tmpDir);
   try {
     let zip: ZipArchive;

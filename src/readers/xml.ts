@@ -9,8 +9,8 @@ export type XmlEvent =
 /** Element names without their namespace prefix (`x:c` → `c`): some writers prefix everything. */
 const local = (name: string) => name.slice(name.indexOf(":") + 1);
 
-/** Stream an XML document as open/text/close events, without building a tree. */
-export async function* xmlEvents(stream: Readable): AsyncGenerator<XmlEvent> {
+/** Stream an XML document as batches of open/text/close events, without building a tree. */
+export async function* xmlEvents(stream: Readable): AsyncGenerator<XmlEvent[]> {
   const parser = new SaxesParser();
   let pending: XmlEvent[] = [];
   parser.on("opentag", (node) => {
@@ -25,13 +25,15 @@ export async function* xmlEvents(stream: Readable): AsyncGenerator<XmlEvent> {
   try {
     for await (const chunk of stream) {
       parser.write(decoder.decode(chunk as Buffer, { stream: true }));
-      const batch = pending;
-      pending = [];
-      yield* batch;
+      if (pending.length) {
+        const batch = pending;
+        pending = [];
+        yield batch;
+      }
     }
     parser.write(decoder.decode());
     parser.close();
-    yield* pending;
+    if (pending.length) yield pending;
   } finally {
     stream.destroy();
   }

@@ -6,7 +6,7 @@ import { localCopy, openZip } from "./zipfile.js";
 import type { ReadOptions, Unit } from "./types.js";
 
 /** A zip archive: each file member is read through the readers; limits are checked from the directory first. */
-export async function* readZip(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit> {
+export async function* readZip(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit[]> {
   const { limits } = options.budget;
   const local = await localCopy(item, stream, options.tmpDir);
   try {
@@ -17,21 +17,21 @@ export async function* readZip(item: Item, stream: Readable, options: ReadOption
       for (const [i, entry] of files.entries()) {
         const name = entry.fileName;
         if (i >= limits.maxEntries) {
-          yield { kind: "skip", name, reason: `archive has more than limits.maxEntries (${limits.maxEntries}) members` };
+          yield [{ kind: "skip", name, reason: `archive has more than limits.maxEntries (${limits.maxEntries}) members` }];
           continue;
         }
         if (entry.isEncrypted()) {
-          yield { kind: "skip", name, reason: "encrypted archive member" };
+          yield [{ kind: "skip", name, reason: "encrypted archive member" }];
           continue;
         }
         const ratio = entry.uncompressedSize / Math.max(entry.compressedSize, 1);
         if (entry.uncompressedSize > 1024 * 1024 && ratio > limits.maxRatio) {
-          yield { kind: "skip", name, reason: `compression ratio ${Math.round(ratio)}:1 over limits.maxRatio (${limits.maxRatio}:1), possible zip bomb` };
+          yield [{ kind: "skip", name, reason: `compression ratio ${Math.round(ratio)}:1 over limits.maxRatio (${limits.maxRatio}:1), possible zip bomb` }];
           continue;
         }
         declared += entry.uncompressedSize;
         if (declared > limits.maxExpandedBytes) {
-          yield { kind: "skip", name, reason: `archive expands to more than limits.maxExpandedBytes (${formatBytes(limits.maxExpandedBytes)})` };
+          yield [{ kind: "skip", name, reason: `archive expands to more than limits.maxExpandedBytes (${formatBytes(limits.maxExpandedBytes)})` }];
           continue;
         }
         const key = `${item.uri}!/${name}`;
@@ -45,7 +45,7 @@ export async function* readZip(item: Item, stream: Readable, options: ReadOption
           // Sizes in the directory can lie: meter what actually comes out (yauzl also checks them).
           open: async () => chain(await zip.open(entry), options.budget.meter(key, () => entry.compressedSize)),
         };
-        yield { kind: "child", item: child, loc: {} };
+        yield [{ kind: "child", item: child, loc: {} }];
       }
     } finally {
       zip.close();

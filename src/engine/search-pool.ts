@@ -1,0 +1,100 @@
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { LocatedRecord, SplitOptions } from "../readers/locate.js";
+import { SkipError } from "../readers/types.js";
+import type { Needles } from "./byte-search.js";
+import { AsyncQueue } from "./queue.js";
+import type { SearchMessage, SearchTask } from "./search-worker.js";
+
+/** The compiled worker next to this module (dist), or the built copy when running from sources (tests). */
+function workerFile(): string | undefined {
+  const here = fileURLToPath(import.meta.url);
+  const candidates = [here.replace(/search-pool\.(js|ts)$/, "search-worker.js"), here.replace(/\/src\/engine\/search-pool\.ts$/, "/dist/src/engine/search-worker.js")];
+  return candidates.find((c) => c !== here && existsSync(c));
+}
+
+interface Job {
+  task: SearchTask;
+  found: { resolve: (found: boolean) => void; reject: (e: Error) => void };
+  records: AsyncQueue<LocatedRecord[]>;
+}
+
+export interface SearchResult {
+  /** Whether any form of an identifier occurs in the file. */
+  found: Promise<boolean>;
+  /** When found and a split was given: the records that hold a candidate hit. */
+  records: AsyncIterable<LocatedRecord[]>;
+}
+
+/**
+ * Worker threads that search local files byte by byte, so a scan uses every
+ * core the way ripgrep does. Started on first use, stopped by close().
+ */
+export class SearchPool {
+  private workers: { worker: Worker; job?: Job }[] = [];
+  private queue: Job[] = [];
+  private nextId = 0;
+  private readonly file = workerFile();
+  private readonly size: number;
+
+  constructor(size = availableParallelism()) {
+    this.size = Math.max(1, size);
+  }
+
+  /** Whether workers can be used at all (the compiled worker exists). */
+  get available(): boolean {
+    return this.file !== undefined;
+  }
+
+  search(path: string, needles: Needles, split?: SplitOptions): SearchResult {
+    let found!: Job["found"];
+    const promise = new Promise<boolean>((resolve, reject) => (found = { resolve, reject }));
+    const records = new AsyncQueue<LocatedRecord[]>();
+    this.queue.push({ task: { id: this.nextId++, path, needles, split }, found, records });
+    this.pump();
+    return { found: promise, records };
+  }
+
+  private pump(): void {
+    while (this.queue.length) {
+      let slot = this.workers.find((w) => !w.job);
+      if (!slot && this.workers.length < this.size) slot = this.spawn();
+      if (!slot) return;
+      slot.job = this.queue.shift()!;
+      slot.worker.postMessage(slot.job.task);
+    }
+  }
+
+  private spawn() {
+    const slot: { worker: Worker; job?: Job } = { worker: new Worker(this.file!) };
+    slot.worker.on("message", (m: SearchMessage) => {
+      const job = slot.job;
+      if (!job || job.task.id !== m.id) return;
+      if ("found" in m) job.found.resolve(m.found);
+      else if ("records" in m) job.records.push(m.records.map((r) => ({ ...r, bytes: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength) })));
+      else {
+        if ("error" in m) {
+          const err = m.error.skip ? new SkipError(m.error.message) : Object.assign(new Error(m.error.message), { code: m.error.code });
+          job.found.reject(err);
+          job.records.close(err);
+        } else job.records.close();
+        slot.job = undefined;
+        this.pump();
+      }
+    });
+    slot.worker.on("error", (e) => {
+      slot.job?.found.reject(e);
+      slot.job?.records.close(e);
+      slot.job = undefined;
+    });
+    this.workers.push(slot);
+    return slot;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    this.workers = [];
+  }
+}
