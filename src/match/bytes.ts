@@ -8,9 +8,12 @@
 export function foldInPlace(buf: Buffer, len: number): void {
   const head = Math.min(len, (4 - (buf.byteOffset % 4)) % 4);
   for (let i = 0; i < head; i++) buf[i] |= 0x20;
-  const words = new Int32Array(buf.buffer, buf.byteOffset + head, (len - head) >>> 2);
-  for (let i = 0; i < words.length; i++) words[i] |= 0x20202020;
-  for (let i = head + (words.length << 2); i < len; i++) buf[i] |= 0x20;
+  const count = (len - head) >>> 2;
+  if (count > 0) {
+    const words = new Int32Array(buf.buffer, buf.byteOffset + head, count);
+    for (let i = 0; i < count; i++) words[i] |= 0x20202020;
+  }
+  for (let i = head + (count << 2); i < len; i++) buf[i] |= 0x20;
 }
 
 /** A literal folded like foldInPlace folds the text it is searched in. */

@@ -47,6 +47,16 @@ export function sniffDelimiter(sample: string, fallback = ","): string {
   return best;
 }
 
+/** Line breaks inside the (quoted) fields of a record: CRLF, LF and CR count as one each, as an editor shows them. */
+function lineBreaksIn(record: string[]): number {
+  let n = 0;
+  for (const field of record) {
+    if (field.indexOf("\n") === -1 && field.indexOf("\r") === -1) continue;
+    n += field.match(/\r\n|\r|\n/g)!.length;
+  }
+  return n;
+}
+
 /** One unit per non-empty field of a record (`row` counts from 1, the header included). */
 export function recordUnits(record: string[], row: number, line: number, headers: string[]): Unit[] {
   const units: Unit[] = [];
@@ -83,10 +93,10 @@ export async function* readCsv(stream: Readable, name: string, options: ReadOpti
   let dataRows = 0;
   let full = false;
   let failure: Error | undefined;
-  const onRecord = (record: string[], context: { lines: number }) => {
+  const onRecord = (record: string[]) => {
     // Records arrive synchronously from parser.write(): no promise per record.
     const startLine = nextLine;
-    nextLine = context.lines + 1;
+    nextLine += 1 + lineBreaksIn(record);
     row++;
     if (full) return null;
     if (row === 1) {
