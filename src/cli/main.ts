@@ -27,6 +27,7 @@ Exit codes:
   0  ran; nothing found, and every item was scanned or skipped with a reason
   1  findings
   2  usage or configuration error
+  3  internal error (a bug; the message says where)
   4  incomplete: some items could not be read (listed in the output); nothing found in the rest
   5  findings, and some items could not be read (1 + 4)`;
 
