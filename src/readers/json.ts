@@ -99,7 +99,7 @@ export async function* readJson(stream: Readable, options: ReadOptions): AsyncGe
 }
 
 /** Every key and string/number value of a parsed record, with its JSONPath and column (path inside the record). */
-export function* walk(value: unknown, path: string, column: string): Generator<{ jsonPath: string; column: string; text: string; key?: boolean }> {
+function* walk(value: unknown, path: string, column: string): Generator<{ jsonPath: string; column: string; text: string; key?: boolean }> {
   if (typeof value === "string" || typeof value === "number") {
     yield { jsonPath: path, column: column || "$", text: String(value) };
   } else if (Array.isArray(value)) {
@@ -126,20 +126,25 @@ export async function* readNdjson(stream: Readable, options: ReadOptions): Async
         if (batch.length) yield batch;
         return;
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(l.text);
-      } catch {
-        // A line that is not JSON is still searched, as text.
-        batch.push({ kind: "line", loc: { line: l.line }, text: l.text });
-        continue;
-      }
-      for (const v of walk(parsed, "$", "")) {
-        const loc = { line: l.line, jsonPath: v.jsonPath };
-        if (v.key) batch.push({ kind: "line", loc, text: v.text });
-        else batch.push({ kind: "cell", table: "", column: v.column, text: v.text, loc: { ...loc, column: v.column } });
-      }
+      batch.push(...ndjsonLineUnits(l.text, l.line));
     }
     if (batch.length) yield batch;
   }
+}
+
+/** Units of one NDJSON line: its keys and values with their JSONPath; a line that is not JSON is still searched, as text. */
+export function ndjsonLineUnits(text: string, line: number): Unit[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [{ kind: "line", loc: { line }, text }];
+  }
+  const units: Unit[] = [];
+  for (const v of walk(parsed, "$", "")) {
+    const loc = { line, jsonPath: v.jsonPath };
+    if (v.key) units.push({ kind: "line", loc, text: v.text });
+    else units.push({ kind: "cell", table: "", column: v.column, text: v.text, loc: { ...loc, column: v.column } });
+  }
+  return units;
 }

@@ -2,7 +2,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { headerNames, looksLikeHeader } from "./cells.js";
 import { CSV_OPTIONS, recordUnits, sniffDelimiter } from "./csv.js";
 import type { Sniffed } from "./decode.js";
-import { walk } from "./json.js";
+import { ndjsonLineUnits } from "./json.js";
 import type { LocatedRecord, SplitOptions } from "./locate.js";
 import type { Unit } from "./types.js";
 
@@ -50,18 +50,7 @@ export async function* locatedUnits(
       } else if (plan.format === "text") {
         units.push({ kind: "line", loc: { line: r.line, offset: 0 }, text });
       } else {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          units.push({ kind: "line", loc: { line: r.line }, text });
-          continue;
-        }
-        for (const v of walk(parsed, "$", "")) {
-          const loc = { line: r.line, jsonPath: v.jsonPath };
-          if (v.key) units.push({ kind: "line", loc, text: v.text });
-          else units.push({ kind: "cell", table: "", column: v.column, text: v.text, loc: { ...loc, column: v.column } });
-        }
+        units.push(...ndjsonLineUnits(text, r.line));
       }
     }
     if (units.length) yield units;

@@ -82,97 +82,117 @@ function cellText(type: string | undefined, v: string, inline: string, shared: s
   }
 }
 
+/** Turns one worksheet's XML events into cell units, deciding the header from the first row with content. */
+class SheetParser {
+  private headers: string[] | undefined;
+  private rowNo = 0;
+  private dataRows = 0;
+  private cell: { type?: string; v: string; inline: string; col: number } | undefined;
+  private capture: "v" | "t" | undefined;
+  private rowCells: { col: number; text: string }[] = [];
+  private inPhonetic = false;
+
+  constructor(
+    private readonly sheet: SheetRef,
+    private readonly shared: string[],
+    private readonly links: Map<string, string>,
+    private readonly maxRows: number | undefined,
+  ) {}
+
+  private unit(col: number, row: number, text: string, part?: string): Unit {
+    const column = this.headers?.[col] ?? `col${col + 1}`;
+    const cell = qualifiedRef(this.sheet.name, `${columnLetter(col)}${row}`);
+    return { kind: "cell", table: this.sheet.name, column, text, loc: { sheet: this.sheet.name, row, column, cell, ...(part ? { part } : {}) } };
+  }
+
+  /** Handle one event, adding units to `out`; false once the sample of rows is complete. */
+  onEvent(ev: XmlEvent, out: Unit[]): boolean {
+    if (ev.type === "text") {
+      if (this.capture === "v" && this.cell) this.cell.v += ev.text;
+      else if (this.capture === "t" && this.cell) this.cell.inline += ev.text;
+      return true;
+    }
+    if (ev.type === "open") {
+      switch (ev.name) {
+        case "row":
+          this.rowNo = ev.attrs.r ? Number(ev.attrs.r) : this.rowNo + 1;
+          this.rowCells = [];
+          break;
+        case "c": {
+          const fallback = this.rowCells.length;
+          const col = ev.attrs.r ? (parseCellRef(ev.attrs.r)?.column ?? fallback) : fallback;
+          this.cell = { type: ev.attrs.t, v: "", inline: "", col };
+          break;
+        }
+        case "v":
+          this.capture = "v";
+          break;
+        case "rPh":
+          this.inPhonetic = true;
+          break;
+        case "t":
+          if (this.cell && !this.inPhonetic) this.capture = "t";
+          break;
+        case "hyperlink": {
+          // Hyperlink targets (mailto:…) live outside the cells, after the sheet data.
+          const target = this.links.get(attr(ev.attrs, "id") ?? "");
+          const first = parseCellRef((ev.attrs.ref ?? "").split(":")[0]);
+          if (target && first) out.push(this.unit(first.column, first.row, target, "hyperlink"));
+          break;
+        }
+      }
+      return true;
+    }
+    switch (ev.name) {
+      case "v":
+      case "t":
+        this.capture = undefined;
+        break;
+      case "rPh":
+        this.inPhonetic = false;
+        break;
+      case "c":
+        if (this.cell) {
+          const text = cellText(this.cell.type, this.cell.v, this.cell.inline, this.shared);
+          if (text !== "") this.rowCells.push({ col: this.cell.col, text });
+        }
+        this.cell = undefined;
+        break;
+      case "row":
+        return this.endRow(out);
+    }
+    return true;
+  }
+
+  private endRow(out: Unit[]): boolean {
+    if (this.rowCells.length === 0) return true;
+    if (!this.headers) {
+      // The first row with content decides whether the sheet has a header row.
+      const values: string[] = [];
+      for (const c of this.rowCells) values[c.col] = c.text;
+      const first = Array.from(values, (v) => v ?? "");
+      const hasHeader = looksLikeHeader(first);
+      this.headers = headerNames(first, hasHeader, Math.max(values.length, 1));
+      if (hasHeader) return true;
+    }
+    if (this.maxRows !== undefined && ++this.dataRows > this.maxRows) return false;
+    for (const c of this.rowCells) out.push(this.unit(c.col, this.rowNo, c.text));
+    return true;
+  }
+}
+
 async function* readSheet(zip: ZipArchive, sheet: SheetRef, shared: string[], options: ReadOptions): AsyncGenerator<Unit[]> {
   const entry = zip.entries.find((e) => e.fileName === sheet.part);
   if (!entry) throw new Error(`corrupt XLSX: sheet "${sheet.name}" points to missing part ${sheet.part}`);
   const dir = posix.dirname(sheet.part);
   const links = await relationships(zip, `${dir}/_rels/${posix.basename(sheet.part)}.rels`, dir);
-  let headers: string[] | undefined;
-  let rowNo = 0;
-  let dataRows = 0;
-  let cell: { ref?: string; type?: string; v: string; inline: string; col: number } | undefined;
-  let capture: "v" | "t" | undefined;
-  let rowCells: { col: number; text: string }[] = [];
-  let inPhonetic = false;
-
-  const unit = (col: number, row: number, text: string, part?: string): Unit => {
-    const column = headers?.[col] ?? `col${col + 1}`;
-    const ref = `${columnLetter(col)}${row}`;
-    return { kind: "cell", table: sheet.name, column, text, loc: { sheet: sheet.name, row, column, cell: qualifiedRef(sheet.name, ref), ...(part ? { part } : {}) } };
-  };
-
+  const parser = new SheetParser(sheet, shared, links, options.maxRowsPerTable);
   for await (const events of xmlEvents(await zip.open(entry))) {
-   const batch: Unit[] = [];
-   for (const ev of events) {
-    if (ev.type === "open") {
-      switch (ev.name) {
-        case "row":
-          rowNo = ev.attrs.r ? Number(ev.attrs.r) : rowNo + 1;
-          rowCells = [];
-          break;
-        case "c": {
-          const ref = ev.attrs.r;
-          const col = ref ? (parseCellRef(ref)?.column ?? rowCells.length) : rowCells.length;
-          cell = { ref, type: ev.attrs.t, v: "", inline: "", col };
-          break;
-        }
-        case "v":
-          capture = "v";
-          break;
-        case "rPh":
-          inPhonetic = true;
-          break;
-        case "t":
-          if (cell && !inPhonetic) capture = "t";
-          break;
-        case "hyperlink": {
-          // Hyperlink targets (mailto:…) live outside the cells, after the sheet data.
-          const target = links.get(attr(ev.attrs, "id") ?? "");
-          const first = parseCellRef((ev.attrs.ref ?? "").split(":")[0]);
-          if (target && first) batch.push(unit(first.column, first.row, target, "hyperlink"));
-          break;
-        }
-      }
-    } else if (ev.type === "text") {
-      if (capture === "v" && cell) cell.v += ev.text;
-      else if (capture === "t" && cell) cell.inline += ev.text;
-    } else {
-      switch (ev.name) {
-        case "v":
-        case "t":
-          capture = undefined;
-          break;
-        case "rPh":
-          inPhonetic = false;
-          break;
-        case "c":
-          if (cell) {
-            const text = cellText(cell.type, cell.v, cell.inline, shared);
-            if (text !== "") rowCells.push({ col: cell.col, text });
-          }
-          cell = undefined;
-          break;
-        case "row": {
-          if (rowCells.length === 0) break;
-          if (!headers) {
-            // The first row with content decides whether the sheet has a header row.
-            const values: string[] = [];
-            for (const c of rowCells) values[c.col] = c.text;
-            const hasHeader = looksLikeHeader(Array.from(values, (v) => v ?? ""));
-            headers = headerNames(Array.from(values, (v) => v ?? ""), hasHeader, Math.max(values.length, 1));
-            if (hasHeader) break;
-          }
-          if (options.maxRowsPerTable !== undefined && ++dataRows > options.maxRowsPerTable) {
-            if (batch.length) yield batch;
-            return;
-          }
-          for (const c of rowCells) batch.push(unit(c.col, rowNo, c.text));
-          break;
-        }
-      }
-    }
-   }
-   if (batch.length) yield batch;
+    const batch: Unit[] = [];
+    let more = true;
+    for (const ev of events) if (!(more = parser.onEvent(ev, batch))) break;
+    if (batch.length) yield batch;
+    if (!more) return;
   }
 }
 
