@@ -77,7 +77,7 @@ export class FsSource implements Source {
     try {
       rootStat = await stat(this.root);
     } catch (e) {
-      yield this.entry(this.root, basename(this.root), "failed", describeError(e, this.root));
+      yield this.entry(this.root, basename(this.root), "failed", describeError(e));
       return;
     }
     if (rootStat.isFile()) {
@@ -93,7 +93,7 @@ export class FsSource implements Source {
     try {
       handle = await opendir(dir);
     } catch (e) {
-      yield this.entry(dir, this.rel(dir), "failed", describeError(e, dir));
+      yield this.entry(dir, this.rel(dir), "failed", describeError(e));
       return;
     }
     // Sorted, so runs and reports list files in a stable order.
@@ -124,7 +124,7 @@ export class FsSource implements Source {
           st = await stat(abs);
         }
       } catch (e) {
-        yield this.entry(abs, rel, "failed", describeError(e, abs));
+        yield this.entry(abs, rel, "failed", describeError(e));
         continue;
       }
       if (st.isDirectory()) {

@@ -87,3 +87,12 @@ describe("fs scanner", () => {
     expect(r.status).toBe(5);
   });
 });
+
+describe("special files", () => {
+  it("skips a named pipe instead of hanging on it", async () => {
+    const dir = tempTree({ "a.txt": "alice@example.com" });
+    spawnSync("mkfifo", [join(dir, "pipe.csv")]);
+    const r = await scanAll([dir]);
+    expect(statusOf(r.coverage.items)).toEqual({ "a.txt": "scanned", "pipe.csv": "skipped: not a regular file (device, socket or pipe)" });
+  });
+});

@@ -263,3 +263,44 @@ describe("anything else", () => {
     );
   });
 });
+
+describe("limits and odd members", () => {
+  it("skips an encrypted zip member without reading it", async () => {
+    const zip = await zipOf([["secret.csv", "email\nalice@example.com\n"], ["open.csv", "email\nalice@example.com\n"]]);
+    // Set the "encrypted" bit of the first member in its local header and central directory entry.
+    zip.writeUInt16LE(zip.readUInt16LE(6) | 1, 6);
+    const cd = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip.writeUInt16LE(zip.readUInt16LE(cd + 8) | 1, cd + 8);
+    const r = await locs({ "e.zip": zip });
+    expect(r.coverage.items.find((e) => e.member === "secret.csv")).toMatchObject({ status: "skipped", reason: "encrypted archive member" });
+    expect(r.findings.map((f) => f.location.member)).toEqual(["open.csv"]);
+  });
+
+  it("reads at most limits.maxEntries members of a zip and says what it left", async () => {
+    const zip = await zipOf([["a.txt", "x"], ["b.txt", "alice@example.com"], ["c.txt", "alice@example.com"]]);
+    const dir = tempTree({ "many.zip": zip });
+    const r = await scanAll([dir], undefined, { limits: { maxEntries: 2 } });
+    expect(r.coverage.items.find((e) => e.member === "c.txt")).toMatchObject({ status: "skipped", reason: expect.stringMatching(/limits.maxEntries \(2\)/) });
+    expect(r.findings.map((f) => f.location.member)).toEqual(["b.txt"]);
+  });
+
+  it("skips an mbox message larger than limits.maxMessageBytes and reads the others", async () => {
+    const big = "x".repeat(5000);
+    const mbox = `From a@example.com Mon Nov 2 2026\nSubject: big\n\n${big}\n\nFrom b@example.com Mon Nov 2 2026\nSubject: small\n\nalice@example.com\n`;
+    const dir = tempTree({ "in.mbox": mbox });
+    const r = await scanAll([dir], undefined, { limits: { maxMessageBytes: 4000 } });
+    expect(r.coverage.items.find((e) => e.member === "message 1")).toMatchObject({ status: "skipped", reason: expect.stringMatching(/message larger than limits.maxMessageBytes/) });
+    expect(r.findings.map((f) => f.location.message)).toEqual([2]);
+  });
+
+  it("stops the record locator at an absurdly long record, as a skip", async () => {
+    const { recordsWithHits } = await import("../src/readers/locate.js");
+    const chunks = (async function* () {
+      for (let i = 0; i < 10; i++) yield Buffer.from("alice@example.com ".repeat(100));
+    })();
+    const run = async () => {
+      for await (const _ of recordsWithHits(chunks, { literals: ["alice"], overlap: 64 }, { maxRecord: 4096 }));
+    };
+    await expect(run()).rejects.toThrow(/a record longer than 4096 B/);
+  });
+});

@@ -1,13 +1,14 @@
 import cliProgress from "cli-progress";
 import type { ScanEvent } from "../types.js";
 
-const DELAY_MS = 1000;
-
 /**
  * Pass events through while drawing a progress line on stderr, only once the
  * run has taken more than a moment (a quick scan prints no bar at all).
  */
-export async function* withProgress(events: AsyncIterable<ScanEvent>): AsyncGenerator<ScanEvent> {
+export async function* withProgress(
+  events: AsyncIterable<ScanEvent>,
+  { stream = process.stderr, delayMs = 1000 }: { stream?: NodeJS.WritableStream; delayMs?: number } = {},
+): AsyncGenerator<ScanEvent> {
   const started = Date.now();
   let bar: cliProgress.SingleBar | undefined;
   let items = 0;
@@ -19,9 +20,9 @@ export async function* withProgress(events: AsyncIterable<ScanEvent>): AsyncGene
         items++;
         if (e.entry.status !== "scanned") problems++;
       } else if (e.type === "finding") findings++;
-      if (!bar && Date.now() - started > DELAY_MS) {
+      if (!bar && Date.now() - started > delayMs) {
         bar = new cliProgress.SingleBar(
-          { format: "straymap {spinner} {value} items | {findings} found | {problems} skipped/failed | {last}", stream: process.stderr, clearOnComplete: true, hideCursor: true },
+          { format: "straymap {spinner} {value} items | {findings} found | {problems} skipped/failed | {last}", stream, clearOnComplete: true, hideCursor: true },
           cliProgress.Presets.shades_classic,
         );
         bar.start(0, 0, { findings, problems, last: "", spinner: "" });

@@ -25,6 +25,7 @@ const limitsSchema = z
     maxRatio: z.number().positive(),
     maxDepth: z.number().int().min(0),
     maxEntries: z.number().int().positive(),
+    maxMessageBytes: size,
     concurrency: z.number().int().min(1).max(64),
   })
   .partial()

@@ -13,7 +13,7 @@ const CODES: Record<string, string> = {
 };
 
 /** One line a person can act on: the cause in words, the system code in brackets. */
-export function describeError(e: unknown, _where?: string): string {
+export function describeError(e: unknown): string {
   const err = e as Error & { code?: string };
   if (!(err instanceof Error)) return String(e);
   const zlib = describeZlibError(err);

@@ -12,6 +12,8 @@ export interface Limits {
   maxDepth: number;
   /** Members read from one zip archive. */
   maxEntries: number;
+  /** A mail message is parsed in memory: larger ones are skipped (bytes). */
+  maxMessageBytes: number;
   /** Items read at the same time. */
   concurrency: number;
 }
@@ -22,6 +24,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxRatio: 200,
   maxDepth: 4,
   maxEntries: 20_000,
+  maxMessageBytes: 256 * 1024 ** 2,
   concurrency: 4,
 };
 

@@ -125,6 +125,9 @@ export class Engine {
       throw new SkipError(`larger than limits.maxFileSize (${formatBytes(item.size)} > ${formatBytes(limits.maxFileSize)})`);
     }
     const named = formatFromName(item.name);
+    if (named === "eml" && item.size !== undefined && item.size > limits.maxMessageBytes) {
+      throw new SkipError(`message larger than limits.maxMessageBytes (${formatBytes(item.size)} > ${formatBytes(limits.maxMessageBytes)})`);
+    }
     if (named && typeof named === "object") throw new SkipError(`unsupported type: ${named.unsupported}`);
     const sweep = this.job.mode === "sweep";
     if (sweep && (named === "text" || named === "eml" || named === "mbox")) {

@@ -1,6 +1,7 @@
 import type { Needles } from "../engine/byte-search.js";
 import { countByte, foldInPlace, foldedNeedle } from "../match/bytes.js";
 import { SkipError } from "./types.js";
+import { formatBytes } from "../engine/limits.js";
 
 // The second half of the fast path (the ripgrep model): once the byte
 // prefilter has seen an identifier in a big CSV, log or NDJSON file, walk the
@@ -10,7 +11,7 @@ import { SkipError } from "./types.js";
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
-/** A single record longer than this is not a record: the file is read with the full parser instead. */
+/** A single record longer than this is not a record of a line-based file. */
 const MAX_RECORD = 64 * 1024 * 1024;
 
 export interface LocatedRecord {
@@ -26,6 +27,8 @@ export interface SplitOptions {
   csv?: { delimiter: number };
   /** Also hand over record 0 (the CSV header), hit or not. */
   withFirst?: boolean;
+  /** Longest record accepted (default 64 MiB); a longer one stops the locator with a skip. */
+  maxRecord?: number;
 }
 
 /** A case-folded copy, for case-insensitive literal search. */
@@ -66,7 +69,8 @@ export class RecordScanner {
   push(chunk: Buffer, knownClean = false): LocatedRecord[] {
     const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
     const out = this.take(data, false, knownClean);
-    if (this.carry.length > MAX_RECORD) throw new SkipError(`a record longer than ${MAX_RECORD / 1024 / 1024} MiB (is this really line-based text?)`);
+    const max = this.options.maxRecord ?? MAX_RECORD;
+    if (this.carry.length > max) throw new SkipError(`a record longer than ${formatBytes(max)} (is this really line-based text?)`);
     return out;
   }
 

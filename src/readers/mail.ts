@@ -94,11 +94,11 @@ async function* mboxMessages(stream: Readable, maxBytes: number): AsyncGenerator
 
 /** An mbox mailbox: each message read like an .eml, located by its number (from 1) and Message-ID. */
 export async function* readMbox(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit[]> {
-  const maxBytes = options.budget.limits.maxFileSize;
+  const maxBytes = options.budget.limits.maxMessageBytes;
   for await (const m of mboxMessages(stream, maxBytes)) {
     const name = `message ${m.index}`;
     if (m.tooLarge !== undefined) {
-      yield [{ kind: "skip", name, reason: `message larger than limits.maxFileSize (${formatBytes(maxBytes)})` }];
+      yield [{ kind: "skip", name, reason: `message larger than limits.maxMessageBytes (${formatBytes(maxBytes)})` }];
       continue;
     }
     yield [...messageUnits(await simpleParser(m.raw!), item, { message: m.index })];
