@@ -104,3 +104,12 @@ describe("sweep", () => {
     expect(r.findings.map((f) => `${f.location.column}:${f.piiType}:${f.reason}`)).toEqual(["ref:customer_id:values"]);
   });
 });
+
+describe("sweep coverage", () => {
+  it("fails a malformed CSV with the cause and still sweeps the rest", async () => {
+    const dir = tempTree({ "bad.csv": 'a,b\n1,"never closed\n', "ok.csv": "email\na@example.com\nb@example.com\nc@example.com\nd@example.com\ne@example.com\n" });
+    const r = await sweepAll([dir]);
+    expect(r.coverage.items.find((e) => e.path === "bad.csv")).toMatchObject({ status: "failed", error: expect.stringMatching(/malformed CSV near line 2: Quote Not Closed/) });
+    expect(r.findings.map((f) => `${f.location.path}:${f.piiType}`)).toEqual(["ok.csv:email"]);
+  });
+});

@@ -41,11 +41,11 @@ interface ItemContext {
   budget: Budget;
 }
 
-/** Runs sources through the readers and matchers, yielding findings and coverage as they come. */
 /** Files smaller than this are searched in the main thread: a worker round trip costs more. */
 const POOL_MIN_BYTES = 512 * 1024;
 const NO_HIT = "searched every byte: no form of any identifier";
 
+/** Runs sources through the readers and matchers, yielding findings and coverage as they come. */
 export class Engine {
   private readonly limits: Limits;
   private readonly tmp: string;
