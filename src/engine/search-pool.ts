@@ -68,7 +68,8 @@ export class SearchPool {
   }
 
   private spawn() {
-    const slot: { worker: Worker; job?: Job } = { worker: new Worker(this.file!) };
+    // A search needs a few buffers, not a big heap.
+    const slot: { worker: Worker; job?: Job } = { worker: new Worker(this.file!, { resourceLimits: { maxOldGenerationSizeMb: 64 } }) };
     slot.worker.on("message", (m: SearchMessage) => {
       const job = slot.job;
       if (!job || job.task.id !== m.id) return;

@@ -46,7 +46,9 @@ function foldedCopy(src: Buffer, dst: Buffer): Buffer {
  * the record, as in RFC 4180. Synchronous, so worker threads can run it.
  */
 export class RecordScanner {
-  private carry = Buffer.alloc(0);
+  /** The unfinished record of earlier chunks sits at the start of `buf`, `carried` bytes long. */
+  private buf = Buffer.alloc(0);
+  private carried = 0;
   private record = 0;
   private line = 1;
   private scratch = Buffer.alloc(0);
@@ -67,16 +69,22 @@ export class RecordScanner {
    * only record boundaries are counted.
    */
   push(chunk: Buffer, knownClean = false): LocatedRecord[] {
-    const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    const out = this.take(data, false, knownClean);
+    const need = this.carried + chunk.length;
+    if (this.buf.length < need) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, 2 * this.buf.length, 1 << 20));
+      this.buf.copy(bigger, 0, 0, this.carried);
+      this.buf = bigger;
+    }
+    chunk.copy(this.buf, this.carried);
+    const out = this.take(this.buf.subarray(0, need), false, knownClean);
     const max = this.options.maxRecord ?? MAX_RECORD;
-    if (this.carry.length > max) throw new SkipError(`a record longer than ${formatBytes(max)} (is this really line-based text?)`);
+    if (this.carried > max) throw new SkipError(`a record longer than ${formatBytes(max)} (is this really line-based text?)`);
     return out;
   }
 
   /** The last record, when the data does not end with a line break. */
   finish(): LocatedRecord[] {
-    return this.take(this.carry, true);
+    return this.take(this.buf.subarray(0, this.carried), true);
   }
 
   /** Byte offsets in `data` where some identifier may start (a superset of the real hits). */
@@ -195,11 +203,12 @@ export class RecordScanner {
     }
     if (final) {
       if (start < data.length) emit(data.length, data.length);
-      this.carry = Buffer.alloc(0);
+      this.carried = 0;
     } else {
       // The unfinished record (and its lines) is read again with the next chunk.
       this.line = startLine;
-      this.carry = Buffer.from(data.subarray(start));
+      data.copyWithin(0, start);
+      this.carried = data.length - start;
     }
     return out;
   }
