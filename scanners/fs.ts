@@ -3,25 +3,40 @@ import { lstat, open, opendir, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import picomatch from "picomatch";
-import { z } from "zod";
+import { memo, zod } from "../src/lazy.js";
 import type { EnumerateContext, ScannerModule, Source } from "../src/engine/scanner.js";
 import { describeError } from "../src/engine/errors.js";
 import type { CoverageEntry, Enumerated, Item } from "../src/types.js";
 
-const settings = z
-  .object({
-    path: z.string().min(1, "give the folder or file to scan"),
-    include: z.array(z.string()).optional().describe("globs of files to read (default: all)"),
-    exclude: z.array(z.string()).optional().describe("globs of files and folders to leave out"),
-    hidden: z.boolean().default(false).describe("read dot-files and dot-folders"),
-    followSymlinks: z.boolean().default(false).describe("follow symbolic links (loops are detected)"),
-  })
-  .strict();
+export interface FsSettings {
+  /** The folder or file to scan (relative to the config file). */
+  path: string;
+  /** Globs of files to read (default: all). */
+  include?: string[];
+  /** Globs of files and folders to leave out. */
+  exclude?: string[];
+  /** Read dot-files and dot-folders. */
+  hidden: boolean;
+  /** Follow symbolic links (loops are detected). */
+  followSymlinks: boolean;
+}
 
-export type FsSettings = z.infer<typeof settings>;
+const settings = memo(() => {
+  const z = zod();
+  return z
+    .object({
+      path: z.string().min(1, "give the folder or file to scan"),
+      include: z.array(z.string()).optional(),
+      exclude: z.array(z.string()).optional(),
+      hidden: z.boolean().default(false),
+      followSymlinks: z.boolean().default(false),
+    })
+    .strict();
+});
 
 const DEFAULT_EXCLUDE = ["**/node_modules", "**/.git"];
 const READ_CHUNK = 1024 * 1024;
+const FIRST_CHUNK = 64 * 1024;
 
 /** A folder (or single file) on local disk or a mounted share. */
 export class FsSource implements Source {
@@ -60,8 +75,11 @@ export class FsSource implements Source {
         const fh = await open(abs, "r");
         try {
           const buf = Buffer.allocUnsafe(READ_CHUNK);
+          // A small first read: often only the head is needed, to tell the format.
+          let size = FIRST_CHUNK;
           for (;;) {
-            const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+            const { bytesRead } = await fh.read(buf, 0, size, null);
+            size = READ_CHUNK;
             if (bytesRead === 0) return;
             yield buf.subarray(0, bytesRead);
           }

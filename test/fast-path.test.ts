@@ -145,3 +145,30 @@ describe("record locator", () => {
     expect(r.coverage.items.find((e) => e.path === "big.csv")?.method).toMatch(/records with an identifier parsed/);
   });
 });
+
+describe("finders", () => {
+  it("property: the SIMD (WebAssembly) finder and the portable one find the same positions", async () => {
+    const { createFinder } = await import("../src/engine/finder.js");
+    // npm test builds first, so the compiled kernel is there to compare.
+    expect(createFinder(["ab"]).constructor.name).toBe("WasmFinder");
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("alice", "ALICE", "aLiCe", "cus_8Hq2LmZ4", "x", "@", "`", "\n", "alic", "lice", " ", "0"), { maxLength: 80 }),
+        fc.constantFrom("alice", "cus_8hq2lmz4", "a", "e@"),
+        (parts, needle) => {
+          const data = Buffer.from(parts.join(""), "latin1");
+          const positions = (portable: boolean) => {
+            const f = createFinder([needle], portable);
+            data.copy(f.region(data.length));
+            f.prepare(data.length);
+            const out: number[] = [];
+            for (let at = f.indexOf(0, data.length, 0); at !== -1; at = f.indexOf(0, data.length, at + 1)) out.push(at);
+            return out;
+          };
+          expect(positions(false)).toEqual(positions(true));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,4 +1,7 @@
-import cliProgress from "cli-progress";
+import type CliProgress from "cli-progress";
+import { lazy } from "../lazy.js";
+
+const cliProgress = lazy<typeof CliProgress>("cli-progress");
 import type { ScanEvent } from "../types.js";
 
 /**
@@ -10,7 +13,7 @@ export async function* withProgress(
   { stream = process.stderr, delayMs = 1000 }: { stream?: NodeJS.WritableStream; delayMs?: number } = {},
 ): AsyncGenerator<ScanEvent> {
   const started = Date.now();
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   let items = 0;
   let findings = 0;
   let problems = 0;
@@ -21,9 +24,9 @@ export async function* withProgress(
         if (e.entry.status !== "scanned") problems++;
       } else if (e.type === "finding") findings++;
       if (!bar && Date.now() - started > delayMs) {
-        bar = new cliProgress.SingleBar(
+        bar = new (cliProgress().SingleBar)(
           { format: "straymap {spinner} {value} items | {findings} found | {problems} skipped/failed | {last}", stream, clearOnComplete: true, hideCursor: true },
-          cliProgress.Presets.shades_classic,
+          cliProgress().Presets.shades_classic,
         );
         bar.start(0, 0, { findings, problems, last: "", spinner: "" });
       }

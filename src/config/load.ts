@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import bytes from "bytes";
-import { parse as parseYaml, YAMLParseError } from "yaml";
-import { z } from "zod";
+import type { z } from "zod";
 import { SCANNERS } from "../../scanners/registry.js";
+import { memo, yaml, zod } from "../lazy.js";
 import { DEFAULT_LIMITS, type Limits } from "../engine/limits.js";
 import type { Source } from "../engine/scanner.js";
 import { ruleSchema, type RuleSpec } from "../match/rules.js";
@@ -11,41 +11,45 @@ import { ruleSchema, type RuleSpec } from "../match/rules.js";
 /** A configuration problem, with the file and key it is about. */
 export class ConfigError extends Error {}
 
-const size = z.unknown().transform((v, ctx) => {
-  const n = typeof v === "number" ? v : typeof v === "string" ? bytes.parse(v) : null;
-  if (typeof n === "number" && Number.isInteger(n) && n > 0) return n;
-  ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not a size (use a number of bytes, or e.g. 500MB, 2GB)` });
-  return z.NEVER;
+/** The config schema, built on first use: commands given only PATHs never load the validator. */
+const schemas = memo(() => {
+  const z = zod();
+  const size = z.unknown().transform((v, ctx) => {
+    const n = typeof v === "number" ? v : typeof v === "string" ? bytes.parse(v) : null;
+    if (typeof n === "number" && Number.isInteger(n) && n > 0) return n;
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not a size (use a number of bytes, or e.g. 500MB, 2GB)` });
+    return z.NEVER;
+  });
+  const limits = z
+    .object({
+      maxFileSize: size,
+      maxExpandedBytes: size,
+      maxRatio: z.number().positive(),
+      maxDepth: z.number().int().min(0),
+      maxEntries: z.number().int().positive(),
+      maxMessageBytes: size,
+      concurrency: z.number().int().min(1).max(64),
+    })
+    .partial()
+    .strict();
+  const sourceBase = z.object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"),
+    kind: z.string(),
+  });
+  const config = z
+    .object({
+      sources: z.array(z.record(z.string(), z.unknown())).default([]),
+      map: z.string().optional(),
+      store: z.string().default(DEFAULT_STORE),
+      limits: limits.default({}),
+      rules: z.array(ruleSchema()).default([]),
+      phoneRegion: z.string().regex(/^[A-Za-z]{2}$/, "use a two-letter region code such as US, GB, FR").default("US"),
+    })
+    .strict();
+  return { config, sourceBase };
 });
 
-const limitsSchema = z
-  .object({
-    maxFileSize: size,
-    maxExpandedBytes: size,
-    maxRatio: z.number().positive(),
-    maxDepth: z.number().int().min(0),
-    maxEntries: z.number().int().positive(),
-    maxMessageBytes: size,
-    concurrency: z.number().int().min(1).max(64),
-  })
-  .partial()
-  .strict();
-
-const sourceBase = z.object({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "use letters, digits, '.', '_' or '-'"),
-  kind: z.string(),
-});
-
-const configSchema = z
-  .object({
-    sources: z.array(z.record(z.string(), z.unknown())).default([]),
-    map: z.string().optional(),
-    store: z.string().default(".straymap/straymap.db"),
-    limits: limitsSchema.default({}),
-    rules: z.array(ruleSchema).default([]),
-    phoneRegion: z.string().regex(/^[A-Za-z]{2}$/, "use a two-letter region code such as US, GB, FR").default("US"),
-  })
-  .strict();
+const DEFAULT_STORE = ".straymap/straymap.db";
 
 export interface Config {
   file?: string;
@@ -98,6 +102,11 @@ function explain(file: string, prefix: string, error: z.ZodError): ConfigError {
 export function buildConfig(raw: unknown, file: string, dir: string): Config {
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`${file}: expected a mapping with sources:, map:, limits:, rules:`);
+  if (Object.keys(raw as object).length === 0) {
+    // Nothing to validate: PATH arguments without a config file.
+    return { file, dir, sources: [], sourceIds: [], store: resolve(dir, DEFAULT_STORE), limits: { ...DEFAULT_LIMITS }, rules: [], phoneRegion: "US" };
+  }
+  const { config: configSchema, sourceBase } = schemas();
   const parsed = configSchema.safeParse(interpolate(raw, "", file));
   if (!parsed.success) throw explain(file, "", parsed.error);
   const cfg = parsed.data;
@@ -111,7 +120,7 @@ export function buildConfig(raw: unknown, file: string, dir: string): Config {
     seen.add(id);
     const scanner = SCANNERS[kind];
     if (!scanner) throw new ConfigError(`${file}: ${where}.kind: unknown kind "${kind}" (known: ${Object.keys(SCANNERS).join(", ")})`);
-    const checked = scanner.settings.safeParse(settings);
+    const checked = scanner.settings().safeParse(settings);
     if (!checked.success) throw explain(file, where, checked.error);
     return scanner.create(id, checked.data, { configDir: dir });
   });
@@ -140,9 +149,9 @@ export function loadConfig(path?: string): Config {
   }
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(file, "utf8"));
+    raw = yaml().parse(readFileSync(file, "utf8"));
   } catch (e) {
-    if (e instanceof YAMLParseError) throw new ConfigError(`${file}: not valid YAML: ${e.message.split("\n")[0]}`);
+    if (e instanceof yaml().YAMLParseError) throw new ConfigError(`${file}: not valid YAML: ${e.message.split("\n")[0]}`);
     throw new ConfigError(`${file}: ${(e as Error).message}`);
   }
   return buildConfig(raw, file, dirname(file));

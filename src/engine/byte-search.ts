@@ -1,4 +1,4 @@
-import { foldInPlace, foldedNeedle } from "../match/bytes.js";
+import { createFinder, type Finder } from "./finder.js";
 
 /** What the byte prefilter looks for: lower-case literals, and a pattern for what cannot be a literal. */
 export interface Needles {
@@ -10,50 +10,40 @@ export interface Needles {
 
 /**
  * Case-insensitive search of raw bytes, chunk by chunk, without decoding:
- * each chunk is written into a scratch buffer after the tail of the previous
- * one, case-folded in place, and searched with Buffer.indexOf. A match is a
- * candidate (folding merges a few non-letters too), never a miss.
+ * each chunk is written into the finder's region after the tail of the
+ * previous one and searched there (see Finder). A hit is a candidate, never
+ * a miss.
  */
 export class ByteSearch {
-  private readonly literals: Buffer[];
+  private readonly finder: Finder;
   private readonly pattern?: RegExp;
-  private scratch = Buffer.alloc(0);
-  /** Bytes of the previous chunk at the start of the scratch buffer. */
+  /** Bytes of the previous chunk at the start of the region. */
   carried = 0;
-  /** The same bytes unfolded, as Latin-1, for the pattern (folding can turn control bytes into digits). */
-  private rawTail = "";
 
-  constructor(private readonly needles: Needles) {
-    this.literals = needles.literals.map(foldedNeedle);
+  constructor(
+    private readonly needles: Needles,
+    portable = false,
+  ) {
+    this.finder = createFinder(needles.literals, portable);
     this.pattern = needles.pattern ? new RegExp(needles.pattern) : undefined;
   }
 
   /** The buffer to write the next chunk of up to `size` bytes into, at offset `carried`. */
   space(size: number): Buffer {
-    if (this.scratch.length < this.carried + size) {
-      const bigger = Buffer.allocUnsafe(Math.max(this.carried + size, 1 << 20));
-      this.scratch.copy(bigger, 0, 0, this.carried);
-      this.scratch = bigger;
-    }
-    return this.scratch;
+    return this.finder.region(this.carried + size);
   }
 
   /** Search the `written` bytes just put at `carried`, with the carried tail before them. */
   found(written: number): boolean {
     const end = this.carried + written;
-    const s = this.scratch;
-    if (this.pattern) {
-      const text = this.rawTail + s.toString("latin1", this.carried, end);
-      if (this.pattern.test(text)) return true;
-      this.rawTail = text.slice(-this.needles.overlap);
-    }
-    if (this.literals.length) {
-      foldInPlace(s.subarray(this.carried), written);
-      const view = s.subarray(0, end);
-      for (const l of this.literals) if (view.indexOf(l) !== -1) return true;
+    const data = this.finder.region(end);
+    if (this.pattern && this.pattern.test(data.toString("latin1", 0, end))) return true;
+    if (this.needles.literals.length) {
+      this.finder.prepare(end);
+      for (let i = 0; i < this.needles.literals.length; i++) if (this.finder.indexOf(i, end, 0) !== -1) return true;
     }
     const keep = Math.min(this.needles.overlap, end);
-    s.copyWithin(0, end - keep, end);
+    data.copyWithin(0, end - keep, end);
     this.carried = keep;
     return false;
   }

@@ -24,7 +24,7 @@ export interface ScannerModule<Settings = unknown> {
   kind: string;
   /** One line for --help and the README. */
   description: string;
-  /** Validates a source's settings (everything besides id and kind). */
-  settings: z.ZodType<Settings>;
+  /** Validates a source's settings (everything besides id and kind); built on first use. */
+  settings(): z.ZodType<Settings>;
   create(id: string, settings: Settings, env: { configDir: string }): Source;
 }

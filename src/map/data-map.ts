@@ -1,35 +1,42 @@
 import { readFileSync } from "node:fs";
 import picomatch from "picomatch";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import { memo, yaml, zod } from "../lazy.js";
 import { ConfigError } from "../config/load.js";
 import type { Location } from "../types.js";
 
-const locationSchema = z
-  .object({
-    source: z.string().min(1),
-    path: z.string().optional(),
-    table: z.string().optional(),
-  })
-  .strict();
+const ACTIONS = ["delete", "anonymize", "suppress", "expire", "vendor-ticket", "manual"] as const;
 
-const systemSchema = z
-  .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i),
-    name: z.string(),
-    owner: z.string(),
-    data: z.array(z.string()).default([]),
-    origin: z.string().optional(),
-    retention: z.string().optional(),
-    action: z.enum(["delete", "anonymize", "suppress", "expire", "vendor-ticket", "manual"]),
-    locations: z.array(locationSchema).default([]),
-    notes: z.string().optional(),
-  })
-  .strict();
+/** One system of the data map (data-map.yaml). */
+export interface DataMapSystem {
+  id: string;
+  name: string;
+  owner: string;
+  data: string[];
+  origin?: string;
+  retention?: string;
+  action: (typeof ACTIONS)[number];
+  locations: { source: string; path?: string; table?: string }[];
+  notes?: string;
+}
 
-const mapSchema = z.object({ systems: z.array(systemSchema) }).strict();
-
-export type DataMapSystem = z.infer<typeof systemSchema>;
+const mapSchema = memo(() => {
+  const z = zod();
+  const location = z.object({ source: z.string().min(1), path: z.string().optional(), table: z.string().optional() }).strict();
+  const system = z
+    .object({
+      id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i),
+      name: z.string(),
+      owner: z.string(),
+      data: z.array(z.string()).default([]),
+      origin: z.string().optional(),
+      retention: z.string().optional(),
+      action: z.enum(ACTIONS),
+      locations: z.array(location).default([]),
+      notes: z.string().optional(),
+    })
+    .strict();
+  return z.object({ systems: z.array(system) }).strict();
+});
 
 /** The team's data map (data-map.yaml): which system each found location belongs to. */
 export class DataMap {
@@ -44,11 +51,11 @@ export class DataMap {
   static load(file: string): DataMap {
     let raw: unknown;
     try {
-      raw = parseYaml(readFileSync(file, "utf8"));
+      raw = yaml().parse(readFileSync(file, "utf8"));
     } catch (e) {
       throw new ConfigError(`${file}: ${(e as Error).message.split("\n")[0]}`);
     }
-    const parsed = mapSchema.safeParse(raw);
+    const parsed = mapSchema().safeParse(raw);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       const where = i.path.reduce<string>((a, p) => (typeof p === "number" ? `${a}[${p}]` : a ? `${a}.${String(p)}` : String(p)), "");

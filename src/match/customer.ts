@@ -1,9 +1,8 @@
-import { createRequire } from "node:module";
 import type { CountryCode } from "libphonenumber-js";
+import { lazy } from "../lazy.js";
 
-// Loaded on first use: phone metadata is large, and most scans have no phone number.
-const require = createRequire(import.meta.url);
-const phoneLib = () => require("libphonenumber-js") as typeof import("libphonenumber-js");
+// Phone metadata is large, and most scans have no phone number.
+const phoneLib = lazy<typeof import("libphonenumber-js")>("libphonenumber-js");
 
 /** The identifiers of the one customer a scan looks for. */
 export interface CustomerQuery {

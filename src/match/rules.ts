@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import { memo, yaml, zod } from "../lazy.js";
 import { VALIDATORS } from "./validators.js";
 
 /** The folder of built-in rules at the package root, found from src/match/ and dist/src/match/ alike. */
@@ -9,31 +8,48 @@ export const RULES_DIR = ["../../rules/", "../../../rules/"]
   .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
   .find((dir) => existsSync(`${dir}pii.yaml`)) ?? fileURLToPath(new URL("../../rules/", import.meta.url));
 
-export const ruleSchema = z
-  .object({
-    id: z.string().min(1),
-    piiType: z.string().min(1).optional(),
-    headers: z.union([z.array(z.string()), z.record(z.string(), z.array(z.string()))]).optional(),
-    headerExclude: z.array(z.string()).optional(),
-    values: z
-      .object({
-        pattern: z.string().optional(),
-        validator: z.enum(Object.keys(VALIDATORS) as [string, ...string[]]).optional(),
-        alone: z.string().optional(),
-      })
-      .strict()
-      .optional(),
-    minRatio: z.number().min(0).max(1).optional(),
-    minSamples: z.number().int().min(1).optional(),
-    disabled: z.boolean().optional(),
-  })
-  .strict();
+/** A PII rule as written in rules/pii.yaml or under rules: in the config. */
+export interface RuleSpec {
+  id: string;
+  piiType?: string;
+  headers?: string[] | Record<string, string[]>;
+  headerExclude?: string[];
+  values?: { pattern?: string; validator?: string; alone?: string };
+  minRatio?: number;
+  minSamples?: number;
+  disabled?: boolean;
+}
 
-export type RuleSpec = z.infer<typeof ruleSchema>;
+/** The rule schema, built on first use (see lazy.ts). */
+export const ruleSchema = memo(() => {
+  const z = zod();
+  return z
+    .object({
+      id: z.string().min(1),
+      piiType: z.string().min(1).optional(),
+      headers: z.union([z.array(z.string()), z.record(z.string(), z.array(z.string()))]).optional(),
+      headerExclude: z.array(z.string()).optional(),
+      values: z
+        .object({
+          pattern: z.string().optional(),
+          validator: z.enum(Object.keys(VALIDATORS) as [string, ...string[]]).optional(),
+          alone: z.string().optional(),
+        })
+        .strict()
+        .optional(),
+      minRatio: z.number().min(0).max(1).optional(),
+      minSamples: z.number().int().min(1).optional(),
+      disabled: z.boolean().optional(),
+    })
+    .strict();
+});
 
-const fileSchema = z.object({
-  defaults: z.object({ sampleSize: z.number().int().min(1), minSamples: z.number().int().min(1), minRatio: z.number().min(0).max(1) }),
-  rules: z.array(ruleSchema),
+const fileSchema = memo(() => {
+  const z = zod();
+  return z.object({
+    defaults: z.object({ sampleSize: z.number().int().min(1), minSamples: z.number().int().min(1), minRatio: z.number().min(0).max(1) }),
+    rules: z.array(ruleSchema()),
+  });
 });
 
 export interface CompiledRule {
@@ -95,7 +111,7 @@ function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: numbe
  * changes that rule (fields given replace fields there), a new id adds one.
  */
 export function loadRules(userRules: RuleSpec[] = [], file = `${RULES_DIR}pii.yaml`): RuleSet {
-  const parsed = fileSchema.parse(parseYaml(readFileSync(file, "utf8")));
+  const parsed = fileSchema().parse(yaml().parse(readFileSync(file, "utf8"))) as { defaults: { sampleSize: number; minSamples: number; minRatio: number }; rules: RuleSpec[] };
   const specs = new Map(parsed.rules.map((r) => [r.id, r]));
   for (const r of userRules) {
     const base = specs.get(r.id);

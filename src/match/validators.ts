@@ -1,14 +1,15 @@
-import { createRequire } from "node:module";
 import type { CountryCode } from "libphonenumber-js";
+import { lazy } from "../lazy.js";
 
-// Loaded on first use (only sweeps validate values), to keep scans quick to start.
-const require = createRequire(import.meta.url);
+// Only sweeps validate values: scans do not load these.
+const validatorLib = lazy<typeof import("validator")>("validator");
+const phoneLib = lazy<typeof import("libphonenumber-js")>("libphonenumber-js");
 const lib = {
   get validator() {
-    return require("validator") as typeof import("validator");
+    return validatorLib();
   },
   get phone() {
-    return require("libphonenumber-js") as typeof import("libphonenumber-js");
+    return phoneLib();
   },
 };
 

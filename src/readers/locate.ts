@@ -1,5 +1,6 @@
 import type { Needles } from "../engine/byte-search.js";
-import { countByte, foldInPlace, foldedNeedle } from "../match/bytes.js";
+import { countByte } from "../match/bytes.js";
+import { createFinder, type Finder } from "../engine/finder.js";
 import { SkipError } from "./types.js";
 import { formatBytes } from "../engine/limits.js";
 
@@ -31,14 +32,6 @@ export interface SplitOptions {
   maxRecord?: number;
 }
 
-/** A case-folded copy, for case-insensitive literal search. */
-function foldedCopy(src: Buffer, dst: Buffer): Buffer {
-  src.copy(dst);
-  const out = dst.subarray(0, src.length);
-  foldInPlace(out, out.length);
-  return out;
-}
-
 /**
  * Finds the records that contain a candidate hit (and record 0 if asked),
  * with their index and starting line, from chunks pushed in order. Lines are
@@ -46,20 +39,20 @@ function foldedCopy(src: Buffer, dst: Buffer): Buffer {
  * the record, as in RFC 4180. Synchronous, so worker threads can run it.
  */
 export class RecordScanner {
-  /** The unfinished record of earlier chunks sits at the start of `buf`, `carried` bytes long. */
-  private buf = Buffer.alloc(0);
+  /** The unfinished record of earlier chunks sits at the start of the finder's region, `carried` bytes long. */
   private carried = 0;
   private record = 0;
   private line = 1;
-  private scratch = Buffer.alloc(0);
-  private readonly literals: Buffer[];
+  private readonly finder: Finder;
+  private readonly literals: number;
   private readonly pattern?: RegExp;
 
   constructor(
     needles: Needles,
     private readonly options: SplitOptions,
   ) {
-    this.literals = needles.literals.map(foldedNeedle);
+    this.finder = createFinder(needles.literals);
+    this.literals = needles.literals.length;
     this.pattern = needles.pattern ? new RegExp(needles.pattern, "g") : undefined;
   }
 
@@ -70,13 +63,9 @@ export class RecordScanner {
    */
   push(chunk: Buffer, knownClean = false): LocatedRecord[] {
     const need = this.carried + chunk.length;
-    if (this.buf.length < need) {
-      const bigger = Buffer.allocUnsafe(Math.max(need, 2 * this.buf.length, 1 << 20));
-      this.buf.copy(bigger, 0, 0, this.carried);
-      this.buf = bigger;
-    }
-    chunk.copy(this.buf, this.carried);
-    const out = this.take(this.buf.subarray(0, need), false, knownClean);
+    const region = this.finder.region(need);
+    chunk.copy(region, this.carried);
+    const out = this.take(region.subarray(0, need), false, knownClean);
     const max = this.options.maxRecord ?? MAX_RECORD;
     if (this.carried > max) throw new SkipError(`a record longer than ${formatBytes(max)} (is this really line-based text?)`);
     return out;
@@ -84,17 +73,16 @@ export class RecordScanner {
 
   /** The last record, when the data does not end with a line break. */
   finish(): LocatedRecord[] {
-    return this.take(this.buf.subarray(0, this.carried), true);
+    return this.take(this.finder.region(this.carried).subarray(0, this.carried), true);
   }
 
   /** Byte offsets in `data` where some identifier may start (a superset of the real hits). */
   private candidates(data: Buffer): number[] {
     const hits: number[] = [];
-    if (this.literals.length) {
-      if (this.scratch.length < data.length) this.scratch = Buffer.allocUnsafe(Math.max(data.length, 1 << 20));
-      const lower = foldedCopy(data, this.scratch);
-      for (const n of this.literals) {
-        for (let at = lower.indexOf(n); at !== -1; at = lower.indexOf(n, at + 1)) hits.push(at);
+    if (this.literals) {
+      this.finder.prepare(data.length);
+      for (let n = 0; n < this.literals; n++) {
+        for (let at = this.finder.indexOf(n, data.length, 0); at !== -1; at = this.finder.indexOf(n, data.length, at + 1)) hits.push(at);
       }
     }
     if (this.pattern) {

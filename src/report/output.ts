@@ -1,4 +1,7 @@
-import Table from "cli-table3";
+import type TableType from "cli-table3";
+import { lazy } from "../lazy.js";
+
+const Table = lazy<typeof TableType>("cli-table3");
 import type { RunResult } from "../index.js";
 import type { CoverageEntry, Finding } from "../types.js";
 import { describeFile, describePlace, describeWhat } from "./describe.js";
@@ -49,7 +52,7 @@ export function coverageReport(result: RunResult, verbose: boolean): string {
 
 export function findingsTable(findings: Finding[], mode: "scan" | "sweep"): string {
   if (findings.length === 0) return mode === "scan" ? "No match found." : "No column with personal data found.";
-  const table = new Table({
+  const table = new (Table())({
     head: mode === "scan" ? ["File", "Where", "Matched", "Count", "Conf.", "Evidence", "System"] : ["File", "Column", "PII type", "Conf.", "Why", "System"],
     wordWrap: true,
     colWidths: mode === "scan" ? [34, 30, 16, 7, 7, 44, 16] : [34, 24, 22, 7, 56, 16],

@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { foldInPlace, foldedNeedle } from "../match/bytes.js";
+
+/**
+ * Case-insensitive search for a few ASCII literals in a region of raw bytes.
+ * Callers write data into `region()`, call `prepare(len)`, then `indexOf`.
+ * Matching is on case-folded bytes (bit 0x20 set), so a match is a candidate:
+ * never a miss, occasionally a non-letter look-alike that a precise matcher
+ * rejects later.
+ */
+export interface Finder {
+  /** A buffer of at least `capacity` bytes to write data into; call again after writing more than before. */
+  region(capacity: number): Buffer;
+  /** The first `len` bytes of the region are the data to search. */
+  prepare(len: number): void;
+  /** First position >= from of needle `which` in the prepared data, or -1. */
+  indexOf(which: number, len: number, from: number): number;
+}
+
+/** Portable finder: a case-folded copy searched with Buffer.indexOf. */
+class JsFinder implements Finder {
+  private data = Buffer.alloc(0);
+  private folded = Buffer.alloc(0);
+  private readonly needles: Buffer[];
+
+  constructor(literals: string[]) {
+    this.needles = literals.map(foldedNeedle);
+  }
+
+  region(capacity: number): Buffer {
+    if (this.data.length < capacity) {
+      const bigger = Buffer.allocUnsafe(Math.max(capacity, this.data.length * 2, 1 << 20));
+      this.data.copy(bigger);
+      this.data = bigger;
+      this.folded = Buffer.allocUnsafe(bigger.length);
+    }
+    return this.data;
+  }
+
+  prepare(len: number): void {
+    this.data.copy(this.folded, 0, 0, len);
+    foldInPlace(this.folded, len);
+  }
+
+  indexOf(which: number, len: number, from: number): number {
+    const at = this.folded.subarray(0, len).indexOf(this.needles[which], from);
+    return at;
+  }
+}
+
+// WebAssembly memory layout: the folded needles first, the data region after them.
+const PAGE = 65536;
+const NEEDLE_AREA = PAGE;
+
+/** SIMD finder: searches the data in place, folding case on the fly (see search.wat). */
+class WasmFinder implements Finder {
+  private readonly memory: WebAssembly.Memory;
+  private readonly find: (data: number, len: number, needle: number, k: number, from: number) => number;
+  private readonly needles: { at: number; length: number; folded: Buffer }[] = [];
+  private view: Buffer;
+
+  constructor(module: WebAssembly.Module, literals: string[]) {
+    const instance = new WebAssembly.Instance(module);
+    this.memory = instance.exports.memory as WebAssembly.Memory;
+    this.find = instance.exports.find as WasmFinder["find"];
+    this.view = Buffer.from(this.memory.buffer);
+    let at = 0;
+    for (const l of literals) {
+      const folded = foldedNeedle(l);
+      if (at + folded.length > NEEDLE_AREA) throw new Error("identifiers too long for the search kernel");
+      folded.copy(this.view, at);
+      this.needles.push({ at, length: folded.length, folded });
+      at += folded.length;
+    }
+  }
+
+  region(capacity: number): Buffer {
+    // 16 spare bytes: the SIMD loop never reads past the data, but keep the margin explicit.
+    const needed = NEEDLE_AREA + capacity + 16;
+    if (this.memory.buffer.byteLength < needed) {
+      this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE));
+    }
+    if (this.view.buffer !== this.memory.buffer) this.view = Buffer.from(this.memory.buffer);
+    return this.view.subarray(NEEDLE_AREA, this.view.length - 16);
+  }
+
+  prepare(): void {}
+
+  indexOf(which: number, len: number, from: number): number {
+    const n = this.needles[which];
+    if (n.length >= 2) return this.find(NEEDLE_AREA, len, n.at, n.length, from);
+    // One byte: it, or the byte that folds to it.
+    const data = this.view.subarray(NEEDLE_AREA, NEEDLE_AREA + len);
+    const a = data.indexOf(n.folded[0], from);
+    const b = data.indexOf(n.folded[0] & ~0x20, from);
+    return a === -1 ? b : b === -1 ? a : Math.min(a, b);
+  }
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel next to this module (dist), or the built one when running from sources; null if absent. */
+function kernel(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  const here = fileURLToPath(import.meta.url);
+  const file = [here.replace(/finder\.(js|ts)$/, "search.wasm"), here.replace(/\/src\/engine\/finder\.ts$/, "/dist/src/engine/search.wasm")].find(
+    (f) => f !== here && existsSync(f),
+  );
+  try {
+    compiled = file ? new WebAssembly.Module(readFileSync(file)) : null;
+  } catch {
+    // No SIMD support in this runtime: the portable finder does the same job, slower.
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** The fastest finder available for these literals. `portable` forces the JavaScript one (tests compare both). */
+export function createFinder(literals: string[], portable = false): Finder {
+  const module = portable ? null : kernel();
+  return module ? new WasmFinder(module, literals) : new JsFinder(literals);
+}
