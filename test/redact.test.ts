@@ -20,6 +20,15 @@ describe("redaction", () => {
     expect(s).not.toMatch(/bob|builder|carol|singer/);
     expect(s).toContain("a****@example.com");
   });
+  it("masks capitalised words around a hit: they may be names", () => {
+    const text = "Note: Call back Alice Example re: cus_8Hq2LmZ4 INFO ok";
+    const s = snippet(text, text.indexOf("cus_"), 12, "id", false);
+    expect(s).not.toMatch(/Alice|Example/);
+    expect(s).toContain("A**** E******");
+    expect(s).toContain("cus_****");
+    expect(s).toContain("INFO");
+  });
+
   it("shows the value only when asked", () => {
     expect(snippet("to alice@example.com", 3, 17, "email", true)).toBe("to alice@example.com");
   });

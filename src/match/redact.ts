@@ -40,10 +40,13 @@ export function redactValue(value: string, kind: string): string {
 
 /**
  * Mask anything in surrounding text that may identify a person: email
- * addresses and runs of four or more digits (phones, cards, IDs, postcodes).
+ * addresses, runs of four or more digits (phones, cards, IDs, postcodes) and
+ * capitalised words (names: "Call back Alice" becomes "C*** back A****").
  */
 export function redactContext(text: string): string {
-  return redactEmail(text).replace(/\d[\d\s().\-]{2,}\d/g, (run) => (/(\d\D*){4}/.test(run) ? redactDigits(run) : run));
+  return redactEmail(text)
+    .replace(/\d[\d\s().\-]{2,}\d/g, (run) => (/(\d\D*){4}/.test(run) ? redactDigits(run) : run))
+    .replace(/(?<![\p{L}@.])(\p{Lu})(\p{Ll}+)/gu, (_m, first: string, rest: string) => first + "*".repeat(rest.length));
 }
 
 const CONTEXT = 24;
