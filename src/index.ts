@@ -81,9 +81,10 @@ function rulesFor(config: Config) {
  */
 export function scan(req: ScanRequest): AsyncIterable<ScanEvent> {
   const config = resolveConfig(req.config);
-  const matcher = new CustomerMatcher({ ...req.customer, defaultRegion: req.customer.defaultRegion ?? config.phoneRegion });
+  const query = { ...req.customer, defaultRegion: req.customer.defaultRegion ?? config.phoneRegion };
+  const matcher = new CustomerMatcher(query);
   const sources = pickSources(req, config);
-  return engineFor({ mode: "scan", matcher }, req, config).run(sources);
+  return engineFor({ mode: "scan", matcher, query }, req, config).run(sources);
 }
 
 /** Find columns that hold personal data in tabular files: one `pii-column` finding per column and type. */

@@ -27,7 +27,7 @@ export interface Location {
   key?: Record<string, unknown>;
 }
 
-export type FindingKind = "customer-match" | "pii-column";
+export type FindingKind = "customer-match" | "pii-column" | "linked-row";
 
 export interface Finding {
   kind: FindingKind;
@@ -47,6 +47,15 @@ export interface Finding {
   confidence: number;
   evidence: string;
   system: string | null;
+  /** Databases: the row keys (primary key values, or ctid) of every row counted, up to a limit. */
+  keys?: Record<string, unknown>[];
+  /** linked-row: the foreign keys followed from her rows to these, e.g. "public.payment(customer_id) → public.customer(customer_id)". */
+  via?: string;
+  /**
+   * Databases, customer-match: whether these rows are tied by foreign keys to the
+   * main group of her rows. False marks a copy that deleting by key would miss.
+   */
+  linked?: boolean;
 }
 
 export type CoverageStatus = "scanned" | "skipped" | "failed";
@@ -64,6 +73,8 @@ export interface CoverageEntry {
   bytes?: number;
   /** How the item was searched, e.g. "read every line", "searched by provider index". */
   method?: string;
+  /** Databases: statements sent for this item. */
+  statements?: number;
 }
 
 export interface CoverageSummary {

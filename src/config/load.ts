@@ -72,6 +72,10 @@ function interpolate(value: unknown, path: string, file: string): unknown {
     if (SECRET_KEY.test(key) && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value.trim())) {
       throw new ConfigError(`${file}: ${path}: secrets must not be written in the config; use an environment variable, e.g. ${key}: \${${key.toUpperCase()}}`);
     }
+    const inUrl = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^@\s]+)@/i.exec(value.trim());
+    if (inUrl && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(inUrl[1])) {
+      throw new ConfigError(`${file}: ${path}: the URL has a password in it; use an environment variable for the whole URL (${key}: \${DATABASE_URL}) or for the password`);
+    }
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
       const v = process.env[name];
       if (v === undefined) throw new ConfigError(`${file}: ${path}: environment variable ${name} is not set`);

@@ -1,7 +1,7 @@
 import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import pLimit from "p-limit";
-import type { CustomerMatcher } from "../match/customer.js";
+import type { CustomerMatcher, CustomerQuery } from "../match/customer.js";
 import type { RuleSet } from "../match/rules.js";
 import { peek, sniffEncoding } from "../readers/decode.js";
 import { PLAIN_TEXT_FORMATS, TABULAR_FORMATS, describeBinary, formatFromBytes, formatFromName, type Format } from "../readers/formats.js";
@@ -20,7 +20,7 @@ import { AsyncQueue } from "./queue.js";
 import type { Source } from "./scanner.js";
 
 export type Job =
-  | { mode: "scan"; matcher: CustomerMatcher }
+  | { mode: "scan"; matcher: CustomerMatcher; query: CustomerQuery }
   | { mode: "sweep"; rules: RuleSet };
 
 export interface RunOptions {
@@ -67,6 +67,12 @@ export class Engine {
     const drive = async () => {
       for (const source of sources) {
         try {
+          const native = this.nativeRun(source);
+          if (native) {
+            for await (const e of native) queue.push(e.type === "finding" ? { type: "finding", finding: this.withSystem(e.finding) } : e);
+            continue;
+          }
+          if (!source.enumerate) throw new Error(`a ${source.kind} source cannot ${this.job.mode}`);
           for await (const e of source.enumerate({ limits: this.limits, signal: this.options.signal })) {
             if (this.options.signal?.aborted) break;
             if ("settled" in e) {
@@ -81,7 +87,7 @@ export class Engine {
         } catch (err) {
           queue.push({
             type: "coverage",
-            entry: { source: source.id, uri: source.id, path: "", status: "failed", error: `listing ${source.kind} source "${source.id}" failed: ${describeError(err)}` },
+            entry: { source: source.id, uri: source.id, path: "", status: "failed", error: `${source.kind} source "${source.id}" stopped: ${describeError(err)}` },
           });
         }
       }
@@ -95,6 +101,13 @@ export class Engine {
         (err) => queue.close(err),
       );
     return queue;
+  }
+
+  /** The source's own search for this job, when it has one (databases). */
+  private nativeRun(source: Source): AsyncIterable<ScanEvent> | undefined {
+    const ctx = { limits: this.limits, signal: this.options.signal, showValues: this.options.showValues ?? false };
+    if (this.job.mode === "scan") return source.findCustomer?.(this.job.matcher, this.job.query, ctx);
+    return source.findPiiColumns?.(this.job.rules, ctx);
   }
 
   private async readTopLevel(item: Item, emit: (e: ScanEvent) => void): Promise<void> {

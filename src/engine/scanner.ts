@@ -1,5 +1,7 @@
 import type { z } from "zod";
-import type { Enumerated } from "../types.js";
+import type { CustomerMatcher, CustomerQuery } from "../match/customer.js";
+import type { RuleSet } from "../match/rules.js";
+import type { Enumerated, ScanEvent } from "../types.js";
 import type { Limits } from "./limits.js";
 
 export interface EnumerateContext {
@@ -7,12 +9,25 @@ export interface EnumerateContext {
   signal?: AbortSignal;
 }
 
-/** One configured place to search: a folder, a bucket, a database, a mailbox. */
+export interface NativeContext extends EnumerateContext {
+  showValues: boolean;
+}
+
+/**
+ * One configured place to search: a folder, a bucket, a database, a mailbox.
+ * Item sources enumerate items for the shared readers; sources that can
+ * search natively (SQL) answer a scan or sweep themselves and say so in their
+ * coverage. A source offers one or both.
+ */
 export interface Source {
   id: string;
   kind: string;
   /** Items to read (files, objects, messages), or entries settled while listing (excluded, unreadable). */
-  enumerate(ctx: EnumerateContext): AsyncIterable<Enumerated>;
+  enumerate?(ctx: EnumerateContext): AsyncIterable<Enumerated>;
+  /** Find one customer with the source's own search, yielding findings and coverage. */
+  findCustomer?(matcher: CustomerMatcher, query: CustomerQuery, ctx: NativeContext): AsyncIterable<ScanEvent>;
+  /** Find PII-shaped columns with the source's own catalog and sampling. */
+  findPiiColumns?(rules: RuleSet, ctx: NativeContext): AsyncIterable<ScanEvent>;
 }
 
 /**

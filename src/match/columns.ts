@@ -38,9 +38,8 @@ export function classifyColumn(rules: RuleSet, header: string, values: string[])
   for (const rule of rules.rules) {
     const byHeader = headerMatches(rule, words);
     const checksValues = rule.pattern !== undefined || rule.validator !== undefined;
-    const valid = checksValues
-      ? nonEmpty.filter((v) => (!rule.pattern || rule.pattern.test(v)) && (!rule.validator || rule.validator(v)))
-      : [];
+    const shaped = rule.pattern ? nonEmpty.filter((v) => rule.pattern!.test(v)) : nonEmpty;
+    const valid = checksValues ? shaped.filter((v) => !rule.validator || rule.validator(v)) : [];
     const ratio = nonEmpty.length ? valid.length / nonEmpty.length : 0;
     const enough = nonEmpty.length >= rule.minSamples;
     const byValues = checksValues && enough && ratio >= rule.minRatio;
@@ -50,8 +49,10 @@ export function classifyColumn(rules: RuleSet, header: string, values: string[])
     if (byHeader && byValues) {
       verdicts.push({ piiType: rule.piiType, rule: rule.id, reason: "header+values", confidence: round(Math.min(0.99, 0.9 + 0.09 * ratio)), sample, checksValues, examples });
     } else if (byHeader) {
-      // Values that plainly are something else overrule the name.
-      if (checksValues && enough && ratio < 0.1) continue;
+      // Values that plainly are something else overrule the name: not even the shape
+      // (an "email" column of booleans), or for strict rules not valid (card numbers failing Luhn).
+      const agreeing = rule.strict ? valid.length : shaped.length;
+      if (checksValues && enough && agreeing / nonEmpty.length < 0.1) continue;
       verdicts.push({ piiType: rule.piiType, rule: rule.id, reason: "header", confidence: checksValues && enough ? 0.75 : 0.7, sample, checksValues, examples });
     } else if (strongAlone) {
       verdicts.push({ piiType: rule.piiType, rule: rule.id, reason: "values", confidence: round(0.5 + 0.45 * ratio), sample, checksValues, examples });

@@ -131,6 +131,8 @@ export class CustomerMatcher {
   readonly literals: string[];
   /** Patterns that cannot be literals (phone numbers with separators), or undefined. */
   readonly patternPrefilter: RegExp | undefined;
+  /** The phone numbers' digits with any separators, as a PostgreSQL regular expression (a superset, checked precisely after). */
+  readonly phonePattern: string | undefined;
   /** Longest stretch of text one match can span, for overlapping chunk boundaries. */
   readonly maxMatchLength: number;
 
@@ -149,6 +151,8 @@ export class CustomerMatcher {
     this.literals = [...new Set(this.needles.flatMap((n) => ("literal" in n.anchor ? [n.anchor.literal] : [])))];
     const patterns = this.needles.flatMap((n) => ("pattern" in n.anchor ? [n.anchor.pattern] : []));
     this.patternPrefilter = patterns.length ? new RegExp(patterns.join("|")) : undefined;
+    const phones = (query.phones ?? []).map((p) => parsePhone(p, region).national.split("").join("[[:space:]()./-]{0,3}"));
+    this.phonePattern = phones.length ? phones.join("|") : undefined;
     const longest = Math.max(
       ...[...(query.emails ?? []), ...(query.ids ?? []), ...(query.phones ?? [])].map((s) => s.length),
     );

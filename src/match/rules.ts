@@ -14,7 +14,7 @@ export interface RuleSpec {
   piiType?: string;
   headers?: string[] | Record<string, string[]>;
   headerExclude?: string[];
-  values?: { pattern?: string; validator?: string; alone?: string };
+  values?: { pattern?: string; validator?: string; alone?: string; strict?: boolean };
   minRatio?: number;
   minSamples?: number;
   disabled?: boolean;
@@ -34,6 +34,7 @@ export const ruleSchema = memo(() => {
           pattern: z.string().optional(),
           validator: z.enum(Object.keys(VALIDATORS) as [string, ...string[]]).optional(),
           alone: z.string().optional(),
+          strict: z.boolean().optional(),
         })
         .strict()
         .optional(),
@@ -61,6 +62,8 @@ export interface CompiledRule {
   pattern?: RegExp;
   validator?: (v: string) => boolean;
   alone?: RegExp;
+  /** Values that fail the validator overrule a matching header (not only values of the wrong shape). */
+  strict: boolean;
   minRatio: number;
   minSamples: number;
 }
@@ -101,6 +104,7 @@ function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: numbe
     pattern: spec.values?.pattern ? compilePattern(spec.values.pattern, `${where}.values.pattern`) : undefined,
     validator: spec.values?.validator ? VALIDATORS[spec.values.validator] : undefined,
     alone: spec.values?.alone ? compilePattern(spec.values.alone, `${where}.values.alone`) : undefined,
+    strict: spec.values?.strict ?? false,
     minRatio: spec.minRatio ?? defaults.minRatio,
     minSamples: spec.minSamples ?? defaults.minSamples,
   };

@@ -1,0 +1,282 @@
+import picomatch from "picomatch";
+import type pg from "pg";
+import type { NativeContext, ScannerModule, Source } from "../src/engine/scanner.js";
+import { qualified, readCatalog, type PgRelation } from "../src/db/pg-catalog.js";
+import { planTableSearch, searchTable, type ColumnMatch, type RowKey } from "../src/db/pg-customer.js";
+import { followForeignKeys, TableGroups } from "../src/db/pg-links.js";
+import { displayTarget, PgSession, scrub, type PgTarget } from "../src/db/pg-session.js";
+import { readStats, sweepRelation } from "../src/db/pg-sweep.js";
+import { memo, zod } from "../src/lazy.js";
+import type { CustomerMatcher, CustomerQuery } from "../src/match/customer.js";
+import type { RuleSet } from "../src/match/rules.js";
+import type { CoverageEntry, Finding, ScanEvent } from "../src/types.js";
+
+export interface PostgresSettings {
+  /** postgres://user@host:port/db; the password only through ${ENV_VAR}. */
+  url?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  sslmode?: "disable" | "prefer" | "require" | "verify-full";
+  /** Schemas to search (default: all but the system ones). */
+  schemas?: string[];
+  /** Globs on schema.table. */
+  include?: string[];
+  exclude?: string[];
+  /** Longest any one statement may run, e.g. 30s, 500ms, 2min. */
+  statementTimeout: string;
+  /** Longest a statement waits for a lock. */
+  lockTimeout: string;
+  /** Also search bytea columns (as escaped text). */
+  bytea: boolean;
+  /** How many foreign keys to follow from her rows to rows that reference them. */
+  followForeignKeys: number;
+}
+
+const DURATION = /^\d+\s*(us|ms|s|min|h|d)?$/;
+
+const settings = memo(() => {
+  const z = zod();
+  return z
+    .object({
+      url: z.string().regex(/^postgres(ql)?:\/\//, "use a postgres:// URL").optional(),
+      host: z.string().optional(),
+      port: z.number().int().min(1).max(65535).optional(),
+      user: z.string().optional(),
+      password: z.string().optional(),
+      database: z.string().optional(),
+      sslmode: z.enum(["disable", "prefer", "require", "verify-full"]).optional(),
+      schemas: z.array(z.string()).optional(),
+      include: z.array(z.string()).optional(),
+      exclude: z.array(z.string()).optional(),
+      statementTimeout: z.union([z.number().int().positive().transform((n) => `${n}ms`), z.string().regex(DURATION, "use a duration such as 30s, 500ms or 2min")]).default("30s"),
+      lockTimeout: z.union([z.number().int().positive().transform((n) => `${n}ms`), z.string().regex(DURATION, "use a duration such as 2s or 500ms")]).default("2s"),
+      bytea: z.boolean().default(false),
+      followForeignKeys: z.number().int().min(0).max(10).default(3),
+    })
+    .strict()
+    .refine((s) => s.url || s.host, { message: "give url (e.g. url: ${DATABASE_URL}) or host", path: ["url"] });
+});
+
+function connectionOf(s: PostgresSettings): pg.ClientConfig {
+  const ssl = s.sslmode === "require" ? { rejectUnauthorized: false } : s.sslmode === "verify-full" ? true : s.sslmode === "disable" ? false : undefined;
+  if (s.url) return { connectionString: s.url, ...(ssl !== undefined ? { ssl } : {}) };
+  return { host: s.host, port: s.port, user: s.user, password: s.password, database: s.database, ...(ssl !== undefined ? { ssl } : {}) };
+}
+
+/** Why a table could not be searched, in words, from PostgreSQL's error code. */
+function describePgError(e: unknown, target: PgTarget): string {
+  const err = scrub(e, target) as Error & { code?: string };
+  switch (err.code) {
+    case "57014":
+      return `statement timeout (statementTimeout ${target.statementTimeout}) reached: ${err.message}`;
+    case "55P03":
+      return `could not get a lock within lockTimeout ${target.lockTimeout}: ${err.message}`;
+    case "42501":
+      return `permission denied: ${err.message}`;
+    default:
+      return err.message;
+  }
+}
+
+/** A PostgreSQL database, searched with SQL in read-only transactions. */
+export class PostgresSource implements Source {
+  readonly kind = "postgres";
+  private readonly target: PgTarget;
+  private readonly included: (name: string) => boolean;
+
+  constructor(
+    readonly id: string,
+    private readonly s: PostgresSettings,
+  ) {
+    const connection = connectionOf(s);
+    this.target = { connection, display: displayTarget(connection), statementTimeout: s.statementTimeout, lockTimeout: s.lockTimeout };
+    const include = s.include?.length ? picomatch(s.include) : () => true;
+    const exclude = s.exclude?.length ? picomatch(s.exclude) : () => false;
+    this.included = (name) => include(name) && !exclude(name);
+  }
+
+  private entry(path: string, status: CoverageEntry["status"], why: string, extra: Partial<CoverageEntry> = {}): ScanEvent {
+    const field = status === "failed" ? { error: why } : status === "skipped" ? { reason: why } : { method: why };
+    return { type: "coverage", entry: { source: this.id, uri: `${this.target.display}#${path}`, path, status, ...field, ...extra } };
+  }
+
+  /** Open a session and read the catalog; yields a failed entry and nothing else when the database cannot be reached. */
+  private async connect(): Promise<{ session: PgSession; relations: PgRelation[]; all: Map<string, PgRelation>; foreignKeys: Awaited<ReturnType<typeof readCatalog>>["foreignKeys"] } | ScanEvent> {
+    let session: PgSession;
+    try {
+      session = await PgSession.open(this.target);
+    } catch (e) {
+      return this.entry("(connection)", "failed", `cannot connect to ${this.target.display}: ${describePgError(e, this.target)}`);
+    }
+    try {
+      const catalog = await readCatalog(session);
+      const all = new Map(catalog.relations.map((r) => [qualified(r), r]));
+      const relations = catalog.relations.filter((r) => (!this.s.schemas?.length || this.s.schemas.includes(r.schema)) && this.included(qualified(r)));
+      return { session, relations, all, foreignKeys: catalog.foreignKeys };
+    } catch (e) {
+      await session.close();
+      return this.entry("(catalog)", "failed", `cannot read the catalog: ${describePgError(e, this.target)}`);
+    }
+  }
+
+  /** Relations that are searched elsewhere or not at all, as skipped entries; undefined for a relation to search. */
+  private notSearched(rel: PgRelation): ScanEvent | undefined {
+    const path = qualified(rel);
+    if (rel.partitionOf) return this.entry(path, "skipped", `partition of ${rel.partitionOf}: searched through it`);
+    if (rel.kind === "v") return this.entry(path, "skipped", `view over ${rel.viewOf.join(", ") || "no table"}: its rows are searched there`);
+    if (rel.kind === "f") return this.entry(path, "skipped", "foreign table: its rows live on another server");
+    return undefined;
+  }
+
+  async *findCustomer(matcher: CustomerMatcher, query: CustomerQuery, ctx: NativeContext): AsyncGenerator<ScanEvent> {
+    const opened = await this.connect();
+    if ("type" in opened) {
+      yield opened;
+      return;
+    }
+    const { session, relations, all, foreignKeys } = opened;
+    try {
+      const matches = new Map<string, ColumnMatch[]>();
+      for (const rel of relations) {
+        if (ctx.signal?.aborted) break;
+        const skip = this.notSearched(rel);
+        if (skip) {
+          yield skip;
+          continue;
+        }
+        const path = qualified(rel);
+        const before = session.statements;
+        try {
+          const plan = planTableSearch(rel, matcher, query.ids ?? [], query.emails ?? [], this.s.bytea);
+          if (!plan) {
+            yield this.entry(path, "scanned", "no text, JSON or ID-shaped column: nothing to search", { statements: 0 });
+            continue;
+          }
+          const found = await searchTable(session, plan, matcher, ctx.showValues);
+          if (found.length) matches.set(path, found);
+          yield this.entry(path, "scanned", plan.method, { statements: session.statements - before });
+        } catch (e) {
+          yield this.entry(path, "failed", describePgError(e, this.target), { statements: session.statements - before });
+        }
+      }
+
+      // Follow foreign keys from her rows, then say which of her rows no key ties to the rest.
+      const direct = new Map<string, RowKey[]>();
+      for (const [path, found] of matches) {
+        const keys = new Map<string, RowKey>();
+        for (const m of found) for (const k of m.keys) keys.set(JSON.stringify(k), k);
+        direct.set(path, [...keys.values()]);
+      }
+      const groups = new TableGroups();
+      const linked: Finding[] = [];
+      try {
+        for await (const l of followForeignKeys(session, all, foreignKeys, direct, this.s.followForeignKeys, groups)) {
+          linked.push({
+            kind: "linked-row",
+            source: this.id,
+            location: { uri: `${this.target.display}#${l.table}`, path: l.table, key: l.keys[0] },
+            keys: l.keys,
+            via: l.via,
+            count: l.count,
+            confidence: 1,
+            evidence: `${l.count} row${l.count === 1 ? "" : "s"} tied to hers by ${l.via} (${l.hops} key${l.hops === 1 ? "" : "s"} away)`,
+            system: null,
+          });
+        }
+      } catch (e) {
+        yield this.entry("(foreign keys)", "failed", `following foreign keys stopped: ${describePgError(e, this.target)}`);
+      }
+      // Her main record is the group of tables with the most of her rows, direct and linked.
+      const rowsPerGroup = new Map<string, number>();
+      const count = (path: string, n: number) => rowsPerGroup.set(groups.find(path), (rowsPerGroup.get(groups.find(path)) ?? 0) + n);
+      for (const [path, keys] of direct) count(path, keys.length);
+      for (const f of linked) count(f.location.path, f.count);
+      const main = [...rowsPerGroup.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+      for (const [path, found] of matches) {
+        for (const m of found) {
+          yield {
+            type: "finding",
+            finding: {
+              kind: "customer-match",
+              source: this.id,
+              location: { uri: `${this.target.display}#${path}`, path, column: m.column, key: m.keys[0], ...(m.jsonPath ? { jsonPath: m.jsonPath } : {}) },
+              identifier: m.identifier,
+              match: m.variant,
+              count: m.count,
+              confidence: m.confidence,
+              evidence: `${m.column}: ${m.evidence}`,
+              system: null,
+              keys: m.keys,
+              linked: groups.find(path) === main,
+            },
+          };
+        }
+      }
+      for (const f of linked) yield { type: "finding", finding: f };
+    } finally {
+      await session.close();
+    }
+  }
+
+  async *findPiiColumns(rules: RuleSet, ctx: NativeContext): AsyncGenerator<ScanEvent> {
+    const opened = await this.connect();
+    if ("type" in opened) {
+      yield opened;
+      return;
+    }
+    const { session, relations } = opened;
+    try {
+      let stats: Awaited<ReturnType<typeof readStats>>;
+      try {
+        stats = await readStats(session);
+      } catch {
+        stats = new Map();
+      }
+      for (const rel of relations) {
+        if (ctx.signal?.aborted) break;
+        const skip = this.notSearched(rel);
+        if (skip) {
+          yield skip;
+          continue;
+        }
+        const path = qualified(rel);
+        const before = session.statements;
+        try {
+          const { columns, method } = await sweepRelation(session, rel, stats.get(path), rules, ctx.showValues);
+          for (const c of columns) {
+            yield {
+              type: "finding",
+              finding: {
+                kind: "pii-column",
+                source: this.id,
+                location: { uri: `${this.target.display}#${path}`, path, column: c.column },
+                piiType: c.verdict.piiType,
+                reason: c.verdict.reason,
+                sample: c.verdict.sample,
+                count: c.verdict.sample.valid,
+                confidence: c.verdict.confidence,
+                evidence: c.evidence,
+                system: null,
+              },
+            };
+          }
+          yield this.entry(path, "scanned", method, { statements: session.statements - before });
+        } catch (e) {
+          yield this.entry(path, "failed", describePgError(e, this.target), { statements: session.statements - before });
+        }
+      }
+    } finally {
+      await session.close();
+    }
+  }
+}
+
+export const postgresScanner: ScannerModule<PostgresSettings> = {
+  kind: "postgres",
+  description: "a PostgreSQL database, searched with read-only SQL",
+  settings: () => settings() as unknown as ReturnType<ScannerModule<PostgresSettings>["settings"]>,
+  create: (id, s) => new PostgresSource(id, s),
+};
