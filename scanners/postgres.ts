@@ -104,7 +104,9 @@ export class PostgresSource implements Source {
   }
 
   /** Open a session and read the catalog; yields a failed entry and nothing else when the database cannot be reached. */
-  private async connect(): Promise<{ session: PgSession; relations: PgRelation[]; all: Map<string, PgRelation>; foreignKeys: Awaited<ReturnType<typeof readCatalog>>["foreignKeys"] } | ScanEvent> {
+  private async connect(): Promise<
+    { session: PgSession; relations: PgRelation[]; all: Map<string, PgRelation>; foreignKeys: Awaited<ReturnType<typeof readCatalog>>["foreignKeys"]; catalog: ScanEvent } | ScanEvent
+  > {
     let session: PgSession;
     try {
       session = await PgSession.open(this.target);
@@ -115,7 +117,8 @@ export class PostgresSource implements Source {
       const catalog = await readCatalog(session);
       const all = new Map(catalog.relations.map((r) => [qualified(r), r]));
       const relations = catalog.relations.filter((r) => (!this.s.schemas?.length || this.s.schemas.includes(r.schema)) && this.included(qualified(r)));
-      return { session, relations, all, foreignKeys: catalog.foreignKeys };
+      const summary = `read the catalog: ${catalog.relations.length} relations, ${catalog.foreignKeys.length} foreign keys`;
+      return { session, relations, all, foreignKeys: catalog.foreignKeys, catalog: this.entry("(catalog)", "scanned", summary, { statements: session.statements }) };
     } catch (e) {
       await session.close();
       return this.entry("(catalog)", "failed", `cannot read the catalog: ${describePgError(e, this.target)}`);
@@ -138,6 +141,7 @@ export class PostgresSource implements Source {
       return;
     }
     const { session, relations, all, foreignKeys } = opened;
+    yield opened.catalog;
     try {
       const matches = new Map<string, ColumnMatch[]>();
       for (const rel of relations) {
@@ -172,6 +176,7 @@ export class PostgresSource implements Source {
       }
       const groups = new TableGroups();
       const linked: Finding[] = [];
+      const beforeLinks = session.statements;
       try {
         for await (const l of followForeignKeys(session, all, foreignKeys, direct, this.s.followForeignKeys, groups)) {
           linked.push({
@@ -186,8 +191,12 @@ export class PostgresSource implements Source {
             system: null,
           });
         }
+        if (direct.size) {
+          const method = `followed foreign keys from her rows (${this.s.followForeignKeys} keys deep): ${linked.length} linked table${linked.length === 1 ? "" : "s"}`;
+          yield this.entry("(foreign keys)", "scanned", method, { statements: session.statements - beforeLinks });
+        }
       } catch (e) {
-        yield this.entry("(foreign keys)", "failed", `following foreign keys stopped: ${describePgError(e, this.target)}`);
+        yield this.entry("(foreign keys)", "failed", `following foreign keys stopped: ${describePgError(e, this.target)}`, { statements: session.statements - beforeLinks });
       }
       // Her main record is the group of tables with the most of her rows, direct and linked.
       const rowsPerGroup = new Map<string, number>();
@@ -228,6 +237,7 @@ export class PostgresSource implements Source {
       return;
     }
     const { session, relations } = opened;
+    yield opened.catalog;
     try {
       let stats: Awaited<ReturnType<typeof readStats>>;
       try {

