@@ -34,6 +34,12 @@ CREATE TABLE crm.newsletter (id int PRIMARY KEY, email text NOT NULL, signed_up 
 CREATE UNIQUE INDEX newsletter_email ON crm.newsletter (lower(email));
 INSERT INTO crm.newsletter VALUES (1, 'ann@example.com', '2026-01-01'), (2, 'Mary.Smith@sakilacustomer.org', '2026-02-02');
 
+-- UUID keys: candidates only for an --id of that shape, matched by equality.
+CREATE TABLE crm.sessions (id uuid PRIMARY KEY, user_ref uuid, agent text);
+INSERT INTO crm.sessions VALUES
+  ('00000000-0000-4000-8000-000000000001', '6f1c2a4e-8b3d-4c5e-9f70-1a2b3c4d5e6f', 'firefox'),
+  ('00000000-0000-4000-8000-000000000002', '11111111-2222-4333-8444-555555555555', 'curl');
+
 -- Big, never analysed: sweep must sample it with TABLESAMPLE, not read it.
 CREATE TABLE crm.big_import (n int, col1 text, col2 text, col3 text) WITH (autovacuum_enabled = false);
 INSERT INTO crm.big_import SELECT g, 'row ' || g, 'x', 'user' || g || '@example.com' FROM generate_series(1, 50000) g;

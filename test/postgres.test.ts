@@ -90,6 +90,24 @@ describe("postgres scan", () => {
     expect(byTable["public.audit_log"]).toBe(false);
   });
 
+  it("matches a uuid customer ID by equality in uuid columns", async () => {
+    const r = await collect(scan({ config: configFor({ schemas: ["crm"] }), customer: { ids: ["6f1c2a4e-8b3d-4c5e-9f70-1a2b3c4d5e6f"] } }));
+    expect(r.findings.map((f) => `${where(f)}=${JSON.stringify(f.keys)}`)).toEqual(['crm.sessions.user_ref=[{"id":"00000000-0000-4000-8000-000000000001"}]']);
+  });
+
+  it("streams a search that returns many rows instead of holding them", async () => {
+    const connection = { connectionString: owner() };
+    const session = await PgSession.open({ connection, display: displayTarget(connection), statementTimeout: "5s", lockTimeout: "1s" });
+    try {
+      const batches: number[] = [];
+      for await (const rows of session.search("SELECT n FROM crm.big_import WHERE n <= 2500", [], 100)) batches.push(rows.length);
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(2500);
+      expect(Math.max(...batches)).toBeLessThanOrEqual(1000);
+    } finally {
+      await session.close();
+    }
+  });
+
   it("matches integer customer IDs by equality", async () => {
     const r = await collect(scan({ config: configFor({ schemas: ["public"], include: ["public.customer", "public.payment"] }), customer: { ids: ["1"] } }));
     const direct = r.findings.filter((f) => f.kind === "customer-match").map((f) => `${where(f)}=${JSON.stringify(f.keys?.slice(0, 1))}`);
