@@ -6,15 +6,9 @@ import { Readable } from "node:stream";
 import pg from "pg";
 import copyStreams from "pg-copy-streams";
 
-// The PostgreSQL the tests talk to comes from pg-server.mjs (shared with bench/).
-export { startServer, databaseUrl } from "./pg-server.mjs";
+// The PostgreSQL server itself is started by pg-server.mjs (shared with bench/).
 import { databaseUrl } from "./pg-server.mjs";
-
-export interface TestServer {
-  /** URL of the maintenance database; tests create their own databases. */
-  url: string;
-  stop(): Promise<void>;
-}
+export { databaseUrl };
 
 /** Run a pg_dump-style SQL file: plain statements, and COPY … FROM stdin blocks ended by "\.". */
 export async function loadSqlFile(client: pg.Client, file: string): Promise<void> {
