@@ -70,6 +70,7 @@ export class FsSource implements Source {
       mtime,
       localPath: abs,
       open: async () => createReadStream(abs, { highWaterMark: READ_CHUNK }),
+      openPrefix: async (bytes: number) => createReadStream(abs, { highWaterMark: READ_CHUNK, end: bytes - 1 }),
       // Reading into one reused buffer is many times faster than a stream's fresh buffer per chunk.
       chunks: async function* () {
         const fh = await open(abs, "r");

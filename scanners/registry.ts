@@ -1,9 +1,11 @@
 import type { ScannerModule } from "../src/engine/scanner.js";
 import { fsScanner } from "./fs.js";
 import { postgresScanner } from "./postgres.js";
+import { s3Scanner } from "./s3.js";
 
 /** Every source kind straymap knows. A new scanner is one module here. */
 export const SCANNERS: Record<string, ScannerModule<any>> = {
   [fsScanner.kind]: fsScanner,
   [postgresScanner.kind]: postgresScanner,
+  [s3Scanner.kind]: s3Scanner,
 };

@@ -7,6 +7,7 @@ import { CustomerMatcher, type CustomerQuery } from "./match/customer.js";
 import { loadRules } from "./match/rules.js";
 import { setPhoneRegion } from "./match/validators.js";
 import { DataMap } from "./map/data-map.js";
+import { SweepCache } from "./store/sweep-cache.js";
 import { FsSource, type FsSettings } from "../scanners/fs.js";
 import type { CoverageEntry, CoverageSummary, Finding, ScanEvent } from "./types.js";
 
@@ -31,6 +32,12 @@ export interface RunRequest {
   tmpDir?: string;
   /** Settings for the folders given as `paths` (include/exclude globs, hidden files, symlinks). */
   fs?: Partial<Omit<FsSettings, "path">>;
+  /**
+   * Sweep only: a file remembering what earlier sweeps found, so that items
+   * unchanged since (size, modification time, ETag) are not read again.
+   * Off unless given; the CLI uses `.straymap/sweep-cache.json` next to the store.
+   */
+  cacheFile?: string;
 }
 
 export interface ScanRequest extends RunRequest {
@@ -59,6 +66,7 @@ function pickSources(req: RunRequest, config: Config): Source[] {
 function engineFor(job: Job, req: RunRequest, config: Config): Engine {
   const map = config.map ? DataMap.load(config.map) : undefined;
   return new Engine(job, {
+    cache: job.mode === "sweep" && req.cacheFile ? SweepCache.load(req.cacheFile) : undefined,
     limits: { ...config.limits, ...req.limits },
     showValues: req.showValues,
     tmpDir: req.tmpDir,

@@ -25,6 +25,10 @@ export interface Location {
   /** MIME part: "header:to", "text", "html", or an attachment name. */
   part?: string;
   key?: Record<string, unknown>;
+  /** Object stores with versioning: the non-current version this is in. */
+  versionId?: string;
+  /** That version belongs to an object whose latest version is a delete marker ("deleted", yet kept). */
+  deleted?: boolean;
 }
 
 export type FindingKind = "customer-match" | "pii-column" | "linked-row";
@@ -75,6 +79,9 @@ export interface CoverageEntry {
   method?: string;
   /** Databases: statements sent for this item. */
   statements?: number;
+  /** Object stores: the non-current version read, and whether its object was deleted. */
+  versionId?: string;
+  deleted?: boolean;
 }
 
 export interface CoverageSummary {
@@ -108,6 +115,10 @@ export interface Item {
    * memory may be reused once the next is requested: consumers copy what they keep.
    */
   chunks?(): AsyncIterable<Buffer>;
+  /** Optional: only the first `bytes` bytes (a Range GET), for sweeps of big objects. */
+  openPrefix?(bytes: number): Promise<Readable>;
+  /** A non-current version of an object (object stores with versioning). */
+  version?: { id: string; deleted: boolean };
 }
 
 /** What a scanner yields while enumerating: an item to read, or an entry it already settled. */

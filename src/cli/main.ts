@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { dirname, join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import bytes from "bytes";
 import { collect, scan, sweep, type RunRequest } from "../index.js";
@@ -129,11 +130,15 @@ common(
   program
     .command("sweep")
     .description("find columns holding personal data in CSV, XLSX and JSON files")
-    .argument("[path...]", "folders or files to sweep (default: the sources in straymap.yaml)"),
+    .argument("[path...]", "folders or files to sweep (default: the sources in straymap.yaml)")
+    .option("--no-cache", "read every item, even those unchanged since the last sweep"),
 )
   .addHelpText("after", EXIT_HELP)
-  .action(async (paths: string[], o: CommonOptions) => {
-    process.exitCode = await report(sweep(request(paths, o)), "sweep", o);
+  .action(async (paths: string[], o: CommonOptions & { cache?: boolean }) => {
+    // Incremental by default: the memory of earlier sweeps sits next to the store (.straymap/).
+    const config = loadConfig(o.config);
+    const cacheFile = o.cache === false ? undefined : join(dirname(config.store), "sweep-cache.json");
+    process.exitCode = await report(sweep({ ...request(paths, o), config, cacheFile }), "sweep", o);
   });
 
 program

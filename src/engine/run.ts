@@ -16,6 +16,7 @@ import { customerFindings } from "./match-units.js";
 import { ColumnSampler } from "./sweep-columns.js";
 import { anyIdentifierIn, needlesOf } from "./prefilter.js";
 import { SearchPool } from "./search-pool.js";
+import type { SweepCache } from "../store/sweep-cache.js";
 import { AsyncQueue } from "./queue.js";
 import type { Source } from "./scanner.js";
 
@@ -30,6 +31,8 @@ export interface RunOptions {
   /** The data-map system a location belongs to, or null when unmapped. */
   systemFor?: (source: string, location: Location) => string | null;
   signal?: AbortSignal;
+  /** Sweep only: remember items, and do not read again those unchanged since the last sweep. */
+  cache?: SweepCache;
 }
 
 interface ItemContext {
@@ -44,6 +47,8 @@ interface ItemContext {
 /** Files smaller than this are searched in the main thread: a worker round trip costs more. */
 const POOL_MIN_BYTES = 512 * 1024;
 const NO_HIT = "searched every byte: no form of any identifier";
+/** How much of a big CSV or NDJSON object a sweep reads (its first rows are the sample). */
+const SWEEP_PREFIX_BYTES = 8 * 1024 * 1024;
 
 /** Runs sources through the readers and matchers, yielding findings and coverage as they come. */
 export class Engine {
@@ -93,7 +98,10 @@ export class Engine {
       }
       await Promise.all(running);
     };
-    const finish = () => this.pool.close();
+    const finish = async () => {
+      await this.pool.close();
+      this.options.cache?.save();
+    };
     drive()
       .finally(finish)
       .then(
@@ -111,11 +119,36 @@ export class Engine {
   }
 
   private async readTopLevel(item: Item, emit: (e: ScanEvent) => void): Promise<void> {
-    await this.readItem(item, { depth: 0, members: [], loc: {}, budget: new Budget(this.limits) }, emit);
+    // An old version of an object says so in every location found in it.
+    const loc = item.version ? { versionId: item.version.id, ...(item.version.deleted ? { deleted: true } : {}) } : {};
+    const ctx = { depth: 0, members: [], loc, budget: new Budget(this.limits) };
+    const cache = this.job.mode === "sweep" ? this.options.cache : undefined;
+    if (!cache) return this.readItem(item, ctx, emit);
+    const cached = cache.get(item);
+    if (cached) {
+      for (const finding of cached.findings) emit({ type: "finding", finding: this.withSystem(finding) });
+      for (const entry of cached.coverage) emit({ type: "coverage", entry: { ...entry, method: `unchanged since the last sweep, not read again (then: ${entry.method ?? entry.reason ?? entry.status})` } });
+      return;
+    }
+    const findings: Finding[] = [];
+    const coverage: CoverageEntry[] = [];
+    await this.readItem(item, ctx, (e) => {
+      if (e.type === "finding") findings.push(e.finding);
+      else if (e.type === "coverage") coverage.push(e.entry);
+      emit(e);
+    });
+    // Failures are tried again next time.
+    if (!coverage.some((c) => c.status === "failed")) cache.set(item, findings, coverage);
   }
 
   private async readItem(item: Item, ctx: ItemContext, emit: (e: ScanEvent) => void): Promise<void> {
-    const base = { source: item.source, uri: item.uri, path: item.path, ...(ctx.members.length ? { member: ctx.members.join("!/") } : {}) };
+    const base = {
+      source: item.source,
+      uri: item.uri,
+      path: item.path,
+      ...(ctx.members.length ? { member: ctx.members.join("!/") } : {}),
+      ...(ctx.loc.versionId ? { versionId: ctx.loc.versionId, ...(ctx.loc.deleted ? { deleted: true } : {}) } : {}),
+    };
     const settle = (entry: Partial<CoverageEntry>) => emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry } as CoverageEntry });
     try {
       const outcome = await this.readContent(item, ctx, base, emit);
@@ -147,8 +180,11 @@ export class Engine {
       return { status: "skipped", reason: "not tabular (sweep classifies columns of CSV, XLSX and JSON files)" };
     }
 
+    // A sweep needs the first rows only: of a big CSV or NDJSON object it reads the head (a Range GET).
+    const prefix = sweep && item.openPrefix && (item.size ?? 0) > SWEEP_PREFIX_BYTES && (named === "csv" || named === "ndjson") ? SWEEP_PREFIX_BYTES : undefined;
     // Items that offer a fast sequential read are sniffed through it; readers get a fresh stream.
-    const { head, chunks } = await peek(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>));
+    const source = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
+    const { head, chunks } = await peek(source as AsyncIterable<Buffer>);
     if (head.length === 0) return { method: "empty", bytes: 0 };
     const sniffed = sniffEncoding(head);
     let format: Format | undefined = named ?? formatFromBytes(head);
@@ -196,7 +232,7 @@ export class Engine {
     } else {
       // Readers keep references to chunks, so they need a stream of their own buffers.
       let body: Readable;
-      if (item.chunks) {
+      if (item.chunks && !prefix) {
         await drain(chunks);
         body = await item.open();
       } else body = Readable.from(chunks, { objectMode: false });
@@ -204,23 +240,29 @@ export class Engine {
     }
     const sampler = this.job.mode === "sweep" ? new ColumnSampler(this.job.rules) : undefined;
     let children = 0;
-    for await (const batch of units) {
-      for (const unit of batch) {
-        if (unit.kind === "child") {
-          children++;
-          await this.readChild(unit, ctx, emit);
-        } else if (unit.kind === "skip") {
-          emit({ type: "coverage", entry: { ...base, member: [...ctx.members, unit.name].join("!/"), status: "skipped", reason: unit.reason } });
-        } else if (this.job.mode === "scan") {
-          for (const f of customerFindings(this.job.matcher, unit, ctx.loc, base, this.options.showValues ?? false)) emit({ type: "finding", finding: this.withSystem(f) });
-        } else if (unit.kind === "cell") {
-          sampler!.add(unit);
+    try {
+      for await (const batch of units) {
+        for (const unit of batch) {
+          if (unit.kind === "child") {
+            children++;
+            await this.readChild(unit, ctx, emit);
+          } else if (unit.kind === "skip") {
+            emit({ type: "coverage", entry: { ...base, member: [...ctx.members, unit.name].join("!/"), status: "skipped", reason: unit.reason } });
+          } else if (this.job.mode === "scan") {
+            for (const f of customerFindings(this.job.matcher, unit, ctx.loc, base, this.options.showValues ?? false)) emit({ type: "finding", finding: this.withSystem(f) });
+          } else if (unit.kind === "cell") {
+            sampler!.add(unit);
+          }
         }
       }
+    } catch (e) {
+      // A head cut off mid-record may not parse to the end; the rows before it are the sample.
+      if (!(prefix && sampler?.size)) throw e;
     }
     if (sampler) {
-      for (const f of sampler.findings(base, ctx.loc, this.options.showValues ?? false)) emit({ type: "finding", finding: this.withSystem(f) });
-      method = `sampled up to ${this.job.mode === "sweep" ? this.job.rules.sampleSize : 0} rows per table`;
+      const note = prefix ? `read the first ${formatBytes(prefix)} of ${formatBytes(item.size ?? 0)}` : undefined;
+      for (const f of sampler.findings(base, ctx.loc, this.options.showValues ?? false, note)) emit({ type: "finding", finding: this.withSystem(f) });
+      method = `sampled up to ${this.job.mode === "sweep" ? this.job.rules.sampleSize : 0} rows per table${note ? ` (${note})` : ""}`;
     }
     if (format === "zip" || format === "gzip") method = `archive: ${children} member${children === 1 ? "" : "s"} read`;
     return { method, bytes: item.size };

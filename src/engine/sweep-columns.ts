@@ -30,7 +30,12 @@ export class ColumnSampler {
     if (col.values.length < this.rules.sampleSize * 4) col.values.push(cell.text);
   }
 
-  *findings(base: Pick<Location, "uri" | "path" | "member"> & { source: string }, inherited: Partial<Location>, showValues: boolean): Generator<Finding> {
+  /** Columns seen so far. */
+  get size(): number {
+    return this.columns.size;
+  }
+
+  *findings(base: Pick<Location, "uri" | "path" | "member"> & { source: string }, inherited: Partial<Location>, showValues: boolean, note?: string): Generator<Finding> {
     for (const col of this.columns.values()) {
       for (const v of classifyColumn(this.rules, col.column, col.values)) {
         const examples = v.examples.map((e) => (showValues ? e : redactValue(e, v.piiType)));
@@ -49,7 +54,7 @@ export class ColumnSampler {
           sample: v.sample,
           count: v.sample.valid,
           confidence: v.confidence,
-          evidence: why + (examples.length ? `, e.g. ${examples.join(", ")}` : ""),
+          evidence: why + (examples.length ? `, e.g. ${examples.join(", ")}` : "") + (note ? ` (${note})` : ""),
           system: null,
         };
       }
