@@ -9,22 +9,28 @@ import { ROOT } from "./helpers.js";
 // One PostgreSQL for the whole run, loaded with Pagila and the hard cases.
 // Test files find it through STRAYMAP_TEST_PG (owner) and STRAYMAP_TEST_PG_READER.
 
-let child: ChildProcess | undefined;
+const children: ChildProcess[] = [];
 
-/** DATABASE_URL, or a throwaway server in a child process (see pg-server-process.mjs). */
-async function serverUrl(): Promise<string> {
-  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-  child = spawn(process.execPath, [join(ROOT, "test", "pg-server-process.mjs")], { stdio: ["pipe", "pipe", "inherit"] });
+/** Start a server script in a child process; it prints {"url"} when ready. */
+async function serverProcess(script: string, what: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const child = spawn(process.execPath, [join(ROOT, "test", script)], { stdio: ["pipe", "pipe", "inherit"], env });
+  children.push(child);
   const first = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child!.stdout! });
-    lines.once("line", resolve);
-    child!.once("exit", (code) => reject(new Error(`the test PostgreSQL did not start (exit ${code})`)));
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`the test ${what} did not start (exit ${code})`)));
   });
   return (JSON.parse(first) as { url: string }).url;
 }
 
+/** DATABASE_URL, or a throwaway server in a child process (see pg-server-process.mjs). */
+async function serverUrl(): Promise<string> {
+  return process.env.DATABASE_URL ?? serverProcess("pg-server-process.mjs", "PostgreSQL");
+}
+
 export async function setup(): Promise<void> {
   try {
+    const s3 = serverProcess("s3-server-process.mjs", "S3 server", { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --openssl-legacy-provider` });
+    s3.catch(() => {}); // awaited below
     const base = await serverUrl();
     const url = await createPagila(base, "straymap_pagila", join(ROOT, "..", "shared", "datasets"));
     const client = new pg.Client({ connectionString: url });
@@ -42,6 +48,7 @@ export async function setup(): Promise<void> {
     reader.password = "reader-secret-pw";
     process.env.STRAYMAP_TEST_PG_READER = reader.toString();
     process.env.STRAYMAP_TEST_PG_ADMIN = databaseUrl(base, "postgres");
+    process.env.STRAYMAP_TEST_S3 = await s3;
   } catch (e) {
     await teardown();
     throw e;
@@ -49,8 +56,13 @@ export async function setup(): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child!.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
+  await Promise.all(
+    children
+      .filter((c) => c.exitCode === null)
+      .map((c) => {
+        const exited = new Promise((resolve) => c.once("exit", resolve));
+        c.kill("SIGTERM");
+        return exited;
+      }),
+  );
 }

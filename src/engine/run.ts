@@ -218,13 +218,16 @@ export class Engine {
         const result = this.pool.search(item.localPath, needles, plan?.split);
         if (!(await result.found)) return { method: NO_HIT, bytes: item.size };
         records = plan ? result.records : undefined;
+      } else if (plan && !item.chunks) {
+        // Remote or decompressed: one pass that finds and cuts out the records, rather than fetching twice.
+        records = recordsWithHits(chunks, needles, plan.split);
       } else {
         if (!(await anyIdentifierIn(chunks, sniffed, matcher))) return { method: NO_HIT, bytes: item.size };
         if (plan) records = recordsWithHits(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>), needles, plan.split);
       }
       if (plan && records) {
         units = locatedUnits(plan, records, sniffed);
-        method = "searched every byte; records with an identifier parsed for locations";
+        method = item.chunks || item.localPath ? "searched every byte; records with an identifier parsed for locations" : "searched every byte in one pass; records with an identifier parsed for locations";
       } else {
         units = (await readerFor(format))(item, await item.open(), this.readOptions(ctx));
         method = "searched every byte; parsed in full for locations";
