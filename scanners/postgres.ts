@@ -1,11 +1,11 @@
 import picomatch from "picomatch";
 import type pg from "pg";
 import type { NativeContext, ScannerModule, Source } from "../src/engine/scanner.js";
-import { qualified, readCatalog, type PgRelation } from "../src/db/pg-catalog.js";
+import { qualified, readCatalog, type PgForeignKey, type PgRelation } from "../src/db/pg-catalog.js";
 import { planTableSearch, searchTable, type ColumnMatch, type RowKey } from "../src/db/pg-customer.js";
 import { followForeignKeys, TableGroups } from "../src/db/pg-links.js";
 import { displayTarget, PgSession, scrub, type PgTarget } from "../src/db/pg-session.js";
-import { readStats, sweepRelation } from "../src/db/pg-sweep.js";
+import { readStats, sweepRelation, type ColumnStats } from "../src/db/pg-sweep.js";
 import { memo, zod } from "../src/lazy.js";
 import type { CustomerMatcher, CustomerQuery } from "../src/match/customer.js";
 import type { RuleSet } from "../src/match/rules.js";
@@ -105,7 +105,7 @@ export class PostgresSource implements Source {
 
   /** Open a session and read the catalog; yields a failed entry and nothing else when the database cannot be reached. */
   private async connect(): Promise<
-    { session: PgSession; relations: PgRelation[]; all: Map<string, PgRelation>; foreignKeys: Awaited<ReturnType<typeof readCatalog>>["foreignKeys"]; catalog: ScanEvent } | ScanEvent
+    { session: PgSession; relations: PgRelation[]; all: Map<string, PgRelation>; foreignKeys: PgForeignKey[]; catalog: ScanEvent } | ScanEvent
   > {
     let session: PgSession;
     try {
@@ -134,7 +134,19 @@ export class PostgresSource implements Source {
     return undefined;
   }
 
-  async *findCustomer(matcher: CustomerMatcher, query: CustomerQuery, ctx: NativeContext): AsyncGenerator<ScanEvent> {
+  /**
+   * Connect, read the catalog, and search each table with `table` (its return
+   * value is the coverage method); a table that fails is one failed entry and
+   * the loop goes on. `before` and `after` run in the same session.
+   */
+  private async *eachTable(
+    ctx: NativeContext,
+    steps: {
+      before?: (session: PgSession) => Promise<void>;
+      table: (session: PgSession, rel: PgRelation, path: string) => AsyncGenerator<ScanEvent, string>;
+      after?: (session: PgSession, all: Map<string, PgRelation>, foreignKeys: PgForeignKey[]) => AsyncGenerator<ScanEvent>;
+    },
+  ): AsyncGenerator<ScanEvent> {
     const opened = await this.connect();
     if ("type" in opened) {
       yield opened;
@@ -143,7 +155,7 @@ export class PostgresSource implements Source {
     const { session, relations, all, foreignKeys } = opened;
     yield opened.catalog;
     try {
-      const matches = new Map<string, ColumnMatch[]>();
+      await steps.before?.(session);
       for (const rel of relations) {
         if (ctx.signal?.aborted) break;
         const skip = this.notSearched(rel);
@@ -154,133 +166,124 @@ export class PostgresSource implements Source {
         const path = qualified(rel);
         const before = session.statements;
         try {
-          const plan = planTableSearch(rel, matcher, query.ids ?? [], query.emails ?? [], this.s.bytea);
-          if (!plan) {
-            yield this.entry(path, "scanned", "no text, JSON or ID-shaped column: nothing to search", { statements: 0 });
-            continue;
-          }
-          const found = await searchTable(session, plan, matcher, ctx.showValues);
-          if (found.length) matches.set(path, found);
-          yield this.entry(path, "scanned", plan.method, { statements: session.statements - before });
-        } catch (e) {
-          yield this.entry(path, "failed", describePgError(e, this.target), { statements: session.statements - before });
-        }
-      }
-
-      // Follow foreign keys from her rows, then say which of her rows no key ties to the rest.
-      const direct = new Map<string, RowKey[]>();
-      for (const [path, found] of matches) {
-        const keys = new Map<string, RowKey>();
-        for (const m of found) for (const k of m.keys) keys.set(JSON.stringify(k), k);
-        direct.set(path, [...keys.values()]);
-      }
-      const groups = new TableGroups();
-      const linked: Finding[] = [];
-      const beforeLinks = session.statements;
-      try {
-        for await (const l of followForeignKeys(session, all, foreignKeys, direct, this.s.followForeignKeys, groups)) {
-          linked.push({
-            kind: "linked-row",
-            source: this.id,
-            location: { uri: `${this.target.display}#${l.table}`, path: l.table, key: l.keys[0] },
-            keys: l.keys,
-            via: l.via,
-            count: l.count,
-            confidence: 1,
-            evidence: `${l.count} row${l.count === 1 ? "" : "s"} tied to hers by ${l.via} (${l.hops} key${l.hops === 1 ? "" : "s"} away)`,
-            system: null,
-          });
-        }
-        if (direct.size) {
-          const method = `followed foreign keys from her rows (${this.s.followForeignKeys} keys deep): ${linked.length} linked table${linked.length === 1 ? "" : "s"}`;
-          yield this.entry("(foreign keys)", "scanned", method, { statements: session.statements - beforeLinks });
-        }
-      } catch (e) {
-        yield this.entry("(foreign keys)", "failed", `following foreign keys stopped: ${describePgError(e, this.target)}`, { statements: session.statements - beforeLinks });
-      }
-      // Her main record is the group of tables with the most of her rows, direct and linked.
-      const rowsPerGroup = new Map<string, number>();
-      const count = (path: string, n: number) => rowsPerGroup.set(groups.find(path), (rowsPerGroup.get(groups.find(path)) ?? 0) + n);
-      for (const [path, keys] of direct) count(path, keys.length);
-      for (const f of linked) count(f.location.path, f.count);
-      const main = [...rowsPerGroup.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-      for (const [path, found] of matches) {
-        for (const m of found) {
-          yield {
-            type: "finding",
-            finding: {
-              kind: "customer-match",
-              source: this.id,
-              location: { uri: `${this.target.display}#${path}`, path, column: m.column, key: m.keys[0], ...(m.jsonPath ? { jsonPath: m.jsonPath } : {}) },
-              identifier: m.identifier,
-              match: m.variant,
-              count: m.count,
-              confidence: m.confidence,
-              evidence: `${m.column}: ${m.evidence}`,
-              system: null,
-              keys: m.keys,
-              linked: groups.find(path) === main,
-            },
-          };
-        }
-      }
-      for (const f of linked) yield { type: "finding", finding: f };
-    } finally {
-      await session.close();
-    }
-  }
-
-  async *findPiiColumns(rules: RuleSet, ctx: NativeContext): AsyncGenerator<ScanEvent> {
-    const opened = await this.connect();
-    if ("type" in opened) {
-      yield opened;
-      return;
-    }
-    const { session, relations } = opened;
-    yield opened.catalog;
-    try {
-      let stats: Awaited<ReturnType<typeof readStats>>;
-      try {
-        stats = await readStats(session);
-      } catch {
-        stats = new Map();
-      }
-      for (const rel of relations) {
-        if (ctx.signal?.aborted) break;
-        const skip = this.notSearched(rel);
-        if (skip) {
-          yield skip;
-          continue;
-        }
-        const path = qualified(rel);
-        const before = session.statements;
-        try {
-          const { columns, method } = await sweepRelation(session, rel, stats.get(path), rules, ctx.showValues);
-          for (const c of columns) {
-            yield {
-              type: "finding",
-              finding: {
-                kind: "pii-column",
-                source: this.id,
-                location: { uri: `${this.target.display}#${path}`, path, column: c.column },
-                piiType: c.verdict.piiType,
-                reason: c.verdict.reason,
-                sample: c.verdict.sample,
-                count: c.verdict.sample.valid,
-                confidence: c.verdict.confidence,
-                evidence: c.evidence,
-                system: null,
-              },
-            };
-          }
+          const method = yield* steps.table(session, rel, path);
           yield this.entry(path, "scanned", method, { statements: session.statements - before });
         } catch (e) {
           yield this.entry(path, "failed", describePgError(e, this.target), { statements: session.statements - before });
         }
       }
+      if (steps.after) yield* steps.after(session, all, foreignKeys);
     } finally {
       await session.close();
     }
+  }
+
+  findCustomer(matcher: CustomerMatcher, query: CustomerQuery, ctx: NativeContext): AsyncGenerator<ScanEvent> {
+    const matches = new Map<string, ColumnMatch[]>();
+    const self = this;
+    return this.eachTable(ctx, {
+      async *table(session, rel, path) {
+        const plan = planTableSearch(rel, matcher, query.ids ?? [], query.emails ?? [], self.s.bytea);
+        if (!plan) return "no text, JSON or ID-shaped column: nothing to search";
+        const found = await searchTable(session, plan, matcher, ctx.showValues);
+        if (found.length) matches.set(path, found);
+        return plan.method;
+      },
+      after: (session, all, foreignKeys) => this.reportMatches(session, all, foreignKeys, matches),
+    });
+  }
+
+  /** Follow foreign keys from her rows, then report her rows, saying which no key ties to the rest. */
+  private async *reportMatches(session: PgSession, all: Map<string, PgRelation>, foreignKeys: PgForeignKey[], matches: Map<string, ColumnMatch[]>): AsyncGenerator<ScanEvent> {
+    const direct = new Map<string, RowKey[]>();
+    for (const [path, found] of matches) {
+      const keys = new Map<string, RowKey>();
+      for (const m of found) for (const k of m.keys) keys.set(JSON.stringify(k), k);
+      direct.set(path, [...keys.values()]);
+    }
+    const groups = new TableGroups();
+    const linked: Finding[] = [];
+    const before = session.statements;
+    try {
+      for await (const l of followForeignKeys(session, all, foreignKeys, direct, this.s.followForeignKeys, groups)) {
+        linked.push({
+          kind: "linked-row",
+          source: this.id,
+          location: { uri: `${this.target.display}#${l.table}`, path: l.table, key: l.keys[0] },
+          keys: l.keys,
+          via: l.via,
+          count: l.count,
+          confidence: 1,
+          evidence: `${l.count} row${l.count === 1 ? "" : "s"} tied to hers by ${l.via} (${l.hops} key${l.hops === 1 ? "" : "s"} away)`,
+          system: null,
+        });
+      }
+      if (direct.size) {
+        const method = `followed foreign keys from her rows (${this.s.followForeignKeys} keys deep): ${linked.length} linked table${linked.length === 1 ? "" : "s"}`;
+        yield this.entry("(foreign keys)", "scanned", method, { statements: session.statements - before });
+      }
+    } catch (e) {
+      yield this.entry("(foreign keys)", "failed", `following foreign keys stopped: ${describePgError(e, this.target)}`, { statements: session.statements - before });
+    }
+    // Her main record is the group of tables with the most of her rows, direct and linked.
+    const rowsPerGroup = new Map<string, number>();
+    const count = (path: string, n: number) => rowsPerGroup.set(groups.find(path), (rowsPerGroup.get(groups.find(path)) ?? 0) + n);
+    for (const [path, keys] of direct) count(path, keys.length);
+    for (const f of linked) count(f.location.path, f.count);
+    const main = [...rowsPerGroup.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    for (const [path, found] of matches) {
+      for (const m of found) {
+        yield {
+          type: "finding",
+          finding: {
+            kind: "customer-match",
+            source: this.id,
+            location: { uri: `${this.target.display}#${path}`, path, column: m.column, key: m.keys[0], ...(m.jsonPath ? { jsonPath: m.jsonPath } : {}) },
+            identifier: m.identifier,
+            match: m.variant,
+            count: m.count,
+            confidence: m.confidence,
+            evidence: `${m.column}: ${m.evidence}`,
+            system: null,
+            keys: m.keys,
+            linked: groups.find(path) === main,
+          },
+        };
+      }
+    }
+    for (const f of linked) yield { type: "finding", finding: f };
+  }
+
+  findPiiColumns(rules: RuleSet, ctx: NativeContext): AsyncGenerator<ScanEvent> {
+    let stats = new Map<string, Map<string, ColumnStats>>();
+    const self = this;
+    return this.eachTable(ctx, {
+      async before(session) {
+        // Statistics are a help, not a need: without them, rows are sampled.
+        stats = await readStats(session).catch(() => stats);
+      },
+      async *table(session, rel, path) {
+        const { columns, method } = await sweepRelation(session, rel, stats.get(path), rules, ctx.showValues);
+        for (const c of columns) {
+          yield {
+            type: "finding",
+            finding: {
+              kind: "pii-column",
+              source: self.id,
+              location: { uri: `${self.target.display}#${path}`, path, column: c.column },
+              piiType: c.verdict.piiType,
+              reason: c.verdict.reason,
+              sample: c.verdict.sample,
+              count: c.verdict.sample.valid,
+              confidence: c.verdict.confidence,
+              evidence: c.evidence,
+              system: null,
+            },
+          };
+        }
+        return method;
+      },
+    });
   }
 }
 
