@@ -39,7 +39,7 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const AT_FORMS = String.raw`(?:@|%40|\\u0040|\\x40|&#0*64;|&#x0*40;|&commat;)`;
 // A local part may be preceded by a percent- or backslash-escape (mailto%3Aalice%40…, "\nalice@…").
 const EMAIL_LEFT = String.raw`(?:(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrt])|(?<=\\u00[0-9A-Fa-f]{2})|(?<![A-Za-z0-9._%+\-]))`;
-// "alice@example.com.au" and "alice@example.community" are other addresses; a trailing full stop is not.
+// "alice@example.com.invalid" and "alice@example.community.invalid" are other addresses; a trailing full stop is not.
 const EMAIL_RIGHT = String.raw`(?![A-Za-z0-9_\-]|\.[A-Za-z0-9])`;
 const ID_TOKEN_CHARS = "A-Za-z0-9_\\-";
 // Separators people put between phone digits.
