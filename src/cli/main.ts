@@ -115,15 +115,21 @@ common(
     .option("--customer <email>", "the customer's email address (repeatable)", collectList)
     .option("--id <id>", "a customer ID, matched as an exact token (repeatable)", collectList)
     .option("--phone <number>", "a phone number, matched in any common format (repeatable)", collectList)
-    .option("--region <code>", "region for phone numbers without a country code (default US, or phoneRegion in config)"),
+    .option("--region <code>", "region for phone numbers without a country code (default US, or phoneRegion in config)")
+    .option("--request <id>", "scan for an open request's customer, and store the run as its evidence"),
 )
   .addHelpText("after", EXIT_HELP)
-  .action(async (paths: string[], o: CommonOptions & { customer?: string[]; id?: string[]; phone?: string[]; region?: string }) => {
-    if (!o.customer?.length && !o.id?.length && !o.phone?.length) {
-      throw new InvalidIdentifierError("say who to look for: --customer EMAIL, --id ID and/or --phone NUMBER");
+  .action(async (paths: string[], o: CommonOptions & { customer?: string[]; id?: string[]; phone?: string[]; region?: string; request?: string }) => {
+    const given = Boolean(o.customer?.length || o.id?.length || o.phone?.length);
+    if (o.request && given) throw new InvalidIdentifierError("--request takes the customer from the request: leave out --customer, --id and --phone");
+    if (!o.request && !given) throw new InvalidIdentifierError("say who to look for: --customer EMAIL, --id ID and/or --phone NUMBER (or --request REQ-…)");
+    if (!o.request) {
+      const events = scan({ ...request(paths, o), customer: { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: o.region } });
+      process.exitCode = await report(events, "scan", o);
+      return;
     }
-    const events = scan({ ...request(paths, o), customer: { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: o.region } });
-    process.exitCode = await report(events, "scan", o);
+    const { scanForRequest } = await import("./request-commands.js");
+    process.exitCode = await scanForRequest(o.request, request(paths, o), (events) => report(events, "scan", o));
   });
 
 common(
@@ -164,6 +170,9 @@ program
     process.stdout.write(`${config.file}: OK\n`);
     for (const s of config.sources) process.stdout.write(`  ${s.id} (${s.kind}: ${SCANNERS[s.kind].description})\n`);
   });
+
+const { registerRequestCommands } = await import("./request-commands.js");
+registerRequestCommands(program);
 
 try {
   await program.parseAsync(process.argv);

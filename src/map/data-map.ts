@@ -15,6 +15,8 @@ export interface DataMapSystem {
   origin?: string;
   retention?: string;
   action: (typeof ACTIONS)[number];
+  /** live, logs, support, billing, analytics, export, backup, staging, vendor… */
+  kind?: string;
   locations: { source: string; path?: string; table?: string }[];
   notes?: string;
 }
@@ -31,6 +33,7 @@ const mapSchema = memo(() => {
       origin: z.string().optional(),
       retention: z.string().optional(),
       action: z.enum(ACTIONS),
+      kind: z.string().optional(),
       locations: z.array(location).default([]),
       notes: z.string().optional(),
     })

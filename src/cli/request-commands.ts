@@ -1,0 +1,162 @@
+import { writeFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { collect, scan, type RunRequest, type RunResult } from "../index.js";
+import { ConfigError, loadConfig } from "../config/load.js";
+import { DataMap } from "../map/data-map.js";
+import { Store } from "../store/store.js";
+import { closeRequest, getRequest, identifiersOf, openRequest, OUTCOMES, recordRun, setTask, tasksOf, type Outcome } from "../requests/requests.js";
+import { buildReport, renderHtml, renderMarkdown } from "../requests/report.js";
+import type { ScanEvent } from "../types.js";
+
+function context(configFile?: string) {
+  const config = loadConfig(configFile);
+  const map = config.map ? DataMap.load(config.map) : undefined;
+  return { config, map, store: new Store(config.store) };
+}
+
+const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+
+/** `scan --request`: the request's customer, every configured source (or PATHs), the run kept as evidence. */
+export async function scanForRequest(id: string, req: RunRequest, print: (events: AsyncIterable<ScanEvent>) => Promise<number>): Promise<number> {
+  const { config, store } = context(typeof req.config === "string" ? req.config : undefined);
+  try {
+    const customer = identifiersOf(store, id);
+    const started = new Date();
+    let result: RunResult | undefined;
+    const events = scan({ ...req, config, customer });
+    // Print as usual while keeping the whole run for the store.
+    const kept: ScanEvent[] = [];
+    const tee = async function* () {
+      for await (const e of events) {
+        kept.push(e);
+        yield e;
+      }
+      result = await collect((async function* () { yield* kept; })());
+    };
+    const code = await print(tee());
+    const sources = req.paths?.length ? req.paths.map((p) => `fs:${p}`) : req.sources?.length ? req.sources : config.sourceIds;
+    const run = recordRun(store, id, sources, result!, started);
+    process.stderr.write(`stored as run ${run} of ${id}\n`);
+    return code;
+  } finally {
+    store.close();
+  }
+}
+
+export function registerRequestCommands(program: Command): void {
+  const request = program.command("request").description("deletion requests: open, record outcomes, close with proof");
+  const configOption = () => new Option("-c, --config <file>", "config file (default: ./straymap.yaml)");
+
+  request
+    .command("open")
+    .description("open a request for one customer; builds its checklist from the data map")
+    .option("--customer <email>", "the customer's email address (repeatable)", (v: string, p: string[] = []) => [...p, v])
+    .option("--id <id>", "a customer ID (repeatable)", (v: string, p: string[] = []) => [...p, v])
+    .option("--phone <number>", "a phone number (repeatable)", (v: string, p: string[] = []) => [...p, v])
+    .requiredOption("--owner <who>", "who owns the request")
+    .option("--due <when>", "a date (2026-12-27) or a delay (30d)")
+    .addOption(configOption())
+    .action((o: { customer?: string[]; id?: string[]; phone?: string[]; owner: string; due?: string; config?: string }) => {
+      const { config, map, store } = context(o.config);
+      try {
+        const id = openRequest(store, map, { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: config.phoneRegion }, o.owner, o.due);
+        out(`${id} opened, ${tasksOf(store, id).length} tasks from the data map. Next: straymap scan --request ${id}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  request
+    .command("task")
+    .description(`record a system's outcome: ${OUTCOMES.join(", ")}`)
+    .argument("<request>")
+    .argument("<system>")
+    .argument("<outcome>")
+    .option("--note <text>")
+    .option("--until <date>", "expiring: when the copy expires (default: from the system's retention)")
+    .option("--ref <ticket>", "vendor-ticket: the ticket reference")
+    .option("--reason <text>", "retained: why the data is kept")
+    .option("--legal-hold", "retained: under legal hold")
+    .addOption(configOption())
+    .action((id: string, system: string, outcome: string, o: { note?: string; until?: string; ref?: string; reason?: string; legalHold?: boolean; config?: string }) => {
+      if (!(OUTCOMES as readonly string[]).includes(outcome)) throw new ConfigError(`outcome must be one of ${OUTCOMES.join(", ")}`);
+      const { map, store } = context(o.config);
+      try {
+        const t = setTask(store, map, id, system, { outcome: outcome as Outcome, note: o.note, until: o.until, ref: o.ref, reason: o.reason, legalHold: o.legalHold });
+        out(`${id} ${t.system}: ${t.outcome}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  request
+    .command("close")
+    .description("close a request: refused while a task has no outcome or the last scan had gaps")
+    .argument("<request>")
+    .option("--accept-gaps <why>", "close although the last scan could not read everything, saying why")
+    .addOption(configOption())
+    .action((id: string, o: { acceptGaps?: string; config?: string }) => {
+      const { store } = context(o.config);
+      try {
+        const r = closeRequest(store, id, o.acceptGaps);
+        out(`${id} closed: ${r.outcome}. Its raw identifiers are purged; keyed hashes remain.`);
+      } finally {
+        store.close();
+      }
+    });
+
+  request
+    .command("report")
+    .description("the written proof of a request")
+    .argument("<request>")
+    .addOption(new Option("-f, --format <format>", "md, html or json").choices(["md", "html", "json"]).default("md"))
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .addOption(configOption())
+    .action((id: string, o: { format: string; output?: string; config?: string }) => {
+      const { store } = context(o.config);
+      try {
+        const r = buildReport(store, id);
+        const text = o.format === "json" ? JSON.stringify(r, null, 2) : o.format === "html" ? renderHtml(r) : renderMarkdown(r);
+        if (o.output) writeFileSync(o.output, text);
+        else out(text);
+      } finally {
+        store.close();
+      }
+    });
+
+  request
+    .command("verify")
+    .description("check that the request's event log was not edited (hash chain)")
+    .argument("<request>")
+    .addOption(configOption())
+    .action((id: string, o: { config?: string }) => {
+      const { store } = context(o.config);
+      try {
+        getRequest(store, id);
+        const broken = store.verify(id);
+        if (broken) {
+          out(`${id}: event ${broken.seq} does not verify: ${broken.why}`);
+          process.exitCode = 1;
+        } else out(`${id}: ${store.events(id).length} events, hash chain intact`);
+      } finally {
+        store.close();
+      }
+    });
+
+  request
+    .command("list")
+    .description("list requests")
+    .addOption(configOption())
+    .action((o: { config?: string }) => {
+      const { store } = context(o.config);
+      try {
+        const rows = store.db.prepare("SELECT id, owner, status, outcome, due FROM requests ORDER BY id").all() as { id: string; owner: string; status: string; outcome: string | null; due: string | null }[];
+        for (const r of rows) {
+          const pending = tasksOf(store, r.id).filter((t) => !t.outcome).length;
+          out(`${r.id}  ${r.status.padEnd(6)}  ${r.outcome ?? `${pending} tasks pending`}  owner ${r.owner}${r.due ? `  due ${r.due}` : ""}`);
+        }
+      } finally {
+        store.close();
+      }
+    });
+}
