@@ -1,4 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { CONFIG_TEMPLATE, MAP_TEMPLATE } from "./init-templates.js";
+import { checkMap, lastSeen } from "../map/map-check.js";
 import { Command, Option } from "commander";
 import { collect, scan, type RunRequest, type RunResult } from "../index.js";
 import { ConfigError, loadConfig } from "../config/load.js";
@@ -44,6 +46,50 @@ export async function scanForRequest(id: string, req: RunRequest, print: (events
 }
 
 export function registerRequestCommands(program: Command): void {
+  program
+    .command("init")
+    .description("write a commented straymap.yaml and data-map.yaml to start from")
+    .option("--force", "overwrite files that exist")
+    .action((o: { force?: boolean }) => {
+      for (const [file, text] of [["straymap.yaml", CONFIG_TEMPLATE], ["data-map.yaml", MAP_TEMPLATE]] as const) {
+        if (existsSync(file) && !o.force) {
+          out(`${file} exists: left as it is (--force overwrites)`);
+          continue;
+        }
+        writeFileSync(file, text);
+        out(`wrote ${file}`);
+      }
+      // The store and its HMAC key are created now, so the key exists before any request.
+      new Store(loadConfig("straymap.yaml").store).close();
+      out("created .straymap/ (the store and its hash key; keep the key out of git)");
+    });
+
+  program
+    .command("map")
+    .description("the data map")
+    .command("check")
+    .description("validate data-map.yaml against the config, and show what was last found per system")
+    .addOption(new Option("-c, --config <file>", "config file (default: ./straymap.yaml)"))
+    .action((o: { config?: string }) => {
+      const config = loadConfig(o.config ?? "straymap.yaml");
+      if (!config.map) throw new ConfigError(`${config.file}: map: no data map configured`);
+      const map = DataMap.load(config.map);
+      const problems = checkMap(map, config.sourceIds);
+      const store = new Store(config.store);
+      try {
+        for (const s of map.systems) {
+          const last = lastSeen(store, s.id);
+          out(`${s.id.padEnd(20)} ${s.action.padEnd(13)} owner ${s.owner || "(none)"}  ${s.locations.length ? `${s.locations.length} location${s.locations.length === 1 ? "" : "s"}` : "no scanner reaches it"}  ${last}`);
+        }
+      } finally {
+        store.close();
+      }
+      if (problems.length) {
+        for (const p of problems) process.stderr.write(`${config.map}: ${p}\n`);
+        process.exitCode = 2;
+      } else out(`${config.map}: OK`);
+    });
+
   const request = program.command("request").description("deletion requests: open, record outcomes, close with proof");
   const configOption = () => new Option("-c, --config <file>", "config file (default: ./straymap.yaml)");
 
