@@ -8,6 +8,8 @@ import { loadRules } from "./match/rules.js";
 import { setPhoneRegion } from "./match/validators.js";
 import { DataMap } from "./map/data-map.js";
 import { SweepCache } from "./store/sweep-cache.js";
+import { HashedMatcher } from "./match/hashed.js";
+import type { Store } from "./store/store.js";
 import { FsSource, type FsSettings } from "../scanners/fs.js";
 import type { CoverageEntry, CoverageSummary, Finding, ScanEvent } from "./types.js";
 
@@ -102,6 +104,21 @@ export function sweep(req: RunRequest): AsyncIterable<ScanEvent> {
   const rules = rulesFor(config);
   const sources = pickSources(req, config);
   return engineFor({ mode: "sweep", rules }, req, config).run(sources);
+}
+
+/**
+ * After a restore: look for the customers of closed requests, by the keyed
+ * hashes the store kept, in the given sources or paths. Findings say which
+ * request (`request`) a match belongs to.
+ */
+export function restoreCheck(req: RunRequest & { store: Store }): AsyncIterable<ScanEvent> {
+  const config = resolveConfig(req.config);
+  const known = new Map<string, { request: string; kind: string }>();
+  const rows = req.store.db.prepare("SELECT id, identifier_hashes FROM requests WHERE status = 'closed'").all() as { id: string; identifier_hashes: string }[];
+  for (const r of rows) for (const h of JSON.parse(r.identifier_hashes) as { kind: string; hash: string }[]) known.set(h.hash, { request: r.id, kind: h.kind });
+  if (known.size === 0) throw new ConfigError("no closed request: restore-check looks for the customers of closed requests");
+  const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value), config.phoneRegion);
+  return engineFor({ mode: "hashes", matcher }, req, config).run(pickSources(req, config));
 }
 
 export interface RunResult {

@@ -53,6 +53,8 @@ export interface Finding {
   system: string | null;
   /** Databases: the row keys (primary key values, or ctid) of every row counted, up to a limit. */
   keys?: Record<string, unknown>[];
+  /** restore-check: the closed request whose customer this is. */
+  request?: string;
   /** linked-row: the foreign keys followed from her rows to these, e.g. "public.payment(customer_id) → public.customer(customer_id)". */
   via?: string;
   /**

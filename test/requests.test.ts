@@ -83,6 +83,17 @@ describe("deletion requests, open to report", () => {
     after.close();
     expect(hashes.map((h: { kind: string }) => h.kind)).toEqual(["email", "id", "phone"]);
     expect(hashes[0].hash).toMatch(/^[0-9a-f]{64}$/);
+
+    // After a restore: the closed customer is found again by the hashes alone.
+    cpSync(join(FIXTURES, "exports", "subs-2026-11.csv"), join(dir, "restored", "subs.csv"));
+    cpSync(join(FIXTURES, "exports", "dump.sql"), join(dir, "restored", "dump.sql"));
+    const restored = run("restore-check", "restored", "--format", "json");
+    expect(restored.code).toBe(1);
+    const found = JSON.parse(restored.stdout).findings.map((f: { location: { path: string; cell?: string; line?: number }; identifier: string; request: string }) => `${f.location.path}:${f.location.cell ?? f.location.line}:${f.identifier}:${f.request}`);
+    expect(found).toEqual(expect.arrayContaining(["subs.csv:B3:email:REQ-0001", "subs.csv:A3:id:REQ-0001", "dump.sql:3:email:REQ-0001", "dump.sql:3:phone:REQ-0001"]));
+    // malice@example.com (row 4) is someone else.
+    expect(found.some((f: string) => f.startsWith("subs.csv:B4"))).toBe(false);
+    expect(restored.stdout).not.toMatch(RAW);
   }, 120_000);
 
   it("verify detects an event edited after it was written", () => {

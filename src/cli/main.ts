@@ -147,6 +147,18 @@ common(
     process.exitCode = await report(sweep({ ...request(paths, o), config, cacheFile }), "sweep", o);
   });
 
+common(
+  program
+    .command("restore-check")
+    .description("after restoring a backup: find the customers of closed requests again, by their stored hashes")
+    .argument("[path...]", "restored folders or files (default: the sources in straymap.yaml, or --source)"),
+)
+  .addHelpText("after", EXIT_HELP)
+  .action(async (paths: string[], o: CommonOptions) => {
+    const { runRestoreCheck } = await import("./request-commands.js");
+    process.exitCode = await runRestoreCheck(request(paths, o), (events) => report(events, "scan", o));
+  });
+
 program
   .command("rules")
   .description("list the PII rules in force (built-in rules/ plus rules: in the config)")

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { CONFIG_TEMPLATE, MAP_TEMPLATE } from "./init-templates.js";
 import { checkMap, lastSeen } from "../map/map-check.js";
 import { Command, Option } from "commander";
-import { collect, scan, type RunRequest, type RunResult } from "../index.js";
+import { collect, restoreCheck, scan, type RunRequest, type RunResult } from "../index.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { DataMap } from "../map/data-map.js";
 import { Store } from "../store/store.js";
@@ -40,6 +40,16 @@ export async function scanForRequest(id: string, req: RunRequest, print: (events
     const run = recordRun(store, id, sources, result!, started);
     process.stderr.write(`stored as run ${run} of ${id}\n`);
     return code;
+  } finally {
+    store.close();
+  }
+}
+
+/** `restore-check`: closed requests' customers, by their hashes, in a restored copy. */
+export async function runRestoreCheck(req: RunRequest, print: (events: AsyncIterable<ScanEvent>) => Promise<number>): Promise<number> {
+  const { config, store } = context(typeof req.config === "string" ? req.config : undefined);
+  try {
+    return await print(restoreCheck({ ...req, config, store }));
   } finally {
     store.close();
   }

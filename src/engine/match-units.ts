@@ -1,4 +1,4 @@
-import type { CustomerMatcher } from "../match/customer.js";
+import type { CustomerHit } from "../match/customer.js";
 import { snippet } from "../match/redact.js";
 import type { Unit } from "../readers/types.js";
 import type { Finding, Location } from "../types.js";
@@ -10,7 +10,7 @@ type TextUnit = Extract<Unit, { kind: "cell" | "line" }>;
  * there, with the number of occurrences and a redacted snippet of the first.
  */
 export function* customerFindings(
-  matcher: CustomerMatcher,
+  matcher: { find(text: string): (CustomerHit & { request?: string })[] },
   unit: TextUnit,
   inherited: Partial<Location>,
   base: Pick<Location, "uri" | "path" | "member"> & { source: string },
@@ -20,7 +20,7 @@ export function* customerFindings(
   if (hits.length === 0) return;
   const groups = new Map<string, typeof hits>();
   for (const h of hits) {
-    const key = `${h.identifier}/${h.variant}`;
+    const key = `${h.identifier}/${h.variant}/${h.request ?? ""}`;
     groups.set(key, [...(groups.get(key) ?? []), h]);
   }
   for (const group of groups.values()) {
@@ -39,6 +39,7 @@ export function* customerFindings(
       confidence: first.confidence,
       evidence: unit.kind === "cell" ? `${unit.column}: ${text}` : text,
       system: null,
+      ...(first.request ? { request: first.request } : {}),
     };
   }
 }

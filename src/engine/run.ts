@@ -2,6 +2,7 @@ import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import pLimit from "p-limit";
 import type { CustomerMatcher, CustomerQuery } from "../match/customer.js";
+import type { HashedMatcher } from "../match/hashed.js";
 import type { RuleSet } from "../match/rules.js";
 import { peek, sniffEncoding } from "../readers/decode.js";
 import { PLAIN_TEXT_FORMATS, TABULAR_FORMATS, describeBinary, formatFromBytes, formatFromName, type Format } from "../readers/formats.js";
@@ -22,7 +23,9 @@ import type { Source } from "./scanner.js";
 
 export type Job =
   | { mode: "scan"; matcher: CustomerMatcher; query: CustomerQuery }
-  | { mode: "sweep"; rules: RuleSet };
+  | { mode: "sweep"; rules: RuleSet }
+  /** restore-check: every token hashed and compared with closed requests' hashes (nothing to prefilter on). */
+  | { mode: "hashes"; matcher: HashedMatcher };
 
 export interface RunOptions {
   limits?: Partial<Limits>;
@@ -77,7 +80,9 @@ export class Engine {
             for await (const e of native) queue.push(e.type === "finding" ? { type: "finding", finding: this.withSystem(e.finding) } : e);
             continue;
           }
-          if (!source.enumerate) throw new Error(`a ${source.kind} source cannot ${this.job.mode}`);
+          if (!source.enumerate) {
+            throw new Error(this.job.mode === "hashes" ? `restore-check reads files and objects; ${source.kind} sources cannot be restore-checked yet` : `a ${source.kind} source cannot ${this.job.mode}`);
+          }
           for await (const e of source.enumerate({ limits: this.limits, signal: this.options.signal })) {
             if (this.options.signal?.aborted) break;
             if ("settled" in e) {
@@ -115,6 +120,7 @@ export class Engine {
   private nativeRun(source: Source): AsyncIterable<ScanEvent> | undefined {
     const ctx = { limits: this.limits, signal: this.options.signal, showValues: this.options.showValues ?? false };
     if (this.job.mode === "scan") return source.findCustomer?.(this.job.matcher, this.job.query, ctx);
+    if (this.job.mode === "hashes") return undefined;
     return source.findPiiColumns?.(this.job.rules, ctx);
   }
 
@@ -251,7 +257,7 @@ export class Engine {
             await this.readChild(unit, ctx, emit);
           } else if (unit.kind === "skip") {
             emit({ type: "coverage", entry: { ...base, member: [...ctx.members, unit.name].join("!/"), status: "skipped", reason: unit.reason } });
-          } else if (this.job.mode === "scan") {
+          } else if (this.job.mode !== "sweep") {
             for (const f of customerFindings(this.job.matcher, unit, ctx.loc, base, this.options.showValues ?? false)) emit({ type: "finding", finding: this.withSystem(f) });
           } else if (unit.kind === "cell") {
             sampler!.add(unit);
