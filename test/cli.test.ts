@@ -120,16 +120,20 @@ describe("straymap CLI", () => {
     expect(unknown.stderr).toMatch(/--source nope: no such source/);
   });
 
-  it("sweep lists PII columns with type, confidence and why; exit 1", () => {
-    const r = cli(["sweep", join(FIXTURES, "sweep"), "--format", "json"]);
-    expect(r.code).toBe(1);
+  it("sweep lists PII columns with type, confidence and why; exit 1, plus 8 while the discoveries are new", () => {
+    const here = tempTree({});
+    const r = cli(["sweep", join(FIXTURES, "sweep"), "--format", "json"], here);
+    expect(r.code).toBe(9);
     const out = JSON.parse(r.stdout);
     const col3 = out.findings.find((f: any) => f.location.path === "no-header.csv");
     expect(col3).toMatchObject({ kind: "pii-column", piiType: "email", reason: "values", location: { column: "col3" } });
     expect(col3.confidence).toBeGreaterThan(0.8);
-    const table = cli(["sweep", join(FIXTURES, "sweep")]);
-    expect(table.stdout).toMatch(/card_number/);
-    expect(table.stdout).toMatch(/header\+values/);
+    expect(out.note).toMatch(/^7 new discoveries, 0 known/);
+    const again = cli(["sweep", join(FIXTURES, "sweep")], here);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/card_number/);
+    expect(again.stdout).toMatch(/header\+values/);
+    expect(again.stdout).toMatch(/0 new discoveries, 7 known/);
   });
 
   it("--help documents every verb and the exit codes", () => {

@@ -2,7 +2,7 @@
 import { dirname, join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import bytes from "bytes";
-import { collect, scan, sweep, type RunRequest } from "../index.js";
+import { collect, scan, sweep, type RunRequest, type RunResult } from "../index.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { InvalidIdentifierError } from "../match/customer.js";
 import { loadRules } from "../match/rules.js";
@@ -30,7 +30,8 @@ Exit codes:
   2  usage or configuration error
   3  internal error (a bug; the message says where)
   4  incomplete: some items could not be read (listed in the output); nothing found in the rest
-  5  findings, and some items could not be read (1 + 4)`;
+  5  findings, and some items could not be read (1 + 4)
+  +8 sweep: new discoveries (PII in places the data map does not cover; see straymap review)`;
 
 interface CommonOptions {
   config?: string;
@@ -75,7 +76,10 @@ function request(paths: string[], o: CommonOptions): RunRequest {
 }
 
 /** Print a run the way the user asked, and return its exit code. */
-async function report(events: AsyncIterable<ScanEvent>, mode: "scan" | "sweep", o: CommonOptions): Promise<number> {
+/** What a command adds once a run is complete: more exit-code bits and a line for the summary. */
+type AfterRun = (result: RunResult) => { bits: number; note?: string };
+
+async function report(events: AsyncIterable<ScanEvent>, mode: "scan" | "sweep", o: CommonOptions, after?: AfterRun): Promise<number> {
   const stream = o.progress !== false && o.format !== "ndjson" && process.stderr.isTTY ? withProgress(events) : events;
   if (o.format === "ndjson") {
     // Findings stream out as they are found; the coverage summary goes to stderr.
@@ -86,17 +90,19 @@ async function report(events: AsyncIterable<ScanEvent>, mode: "scan" | "sweep", 
       }
     };
     const result = await collect(teed());
-    process.stderr.write(`${coverageReport(result, o.verbose ?? false)}\n`);
-    return exitCode(result);
+    const extra = after?.(result);
+    process.stderr.write(`${coverageReport(result, o.verbose ?? false)}\n${extra?.note ? `${extra.note}\n` : ""}`);
+    return exitCode(result) | (extra?.bits ?? 0);
   }
   const result = await collect(stream);
+  const extra = after?.(result);
   if (o.format === "json") {
-    process.stdout.write(`${toJson(result)}\n`);
+    process.stdout.write(`${toJson(result, extra?.note)}\n`);
   } else {
-    process.stdout.write(`${findingsTable(result.findings, mode)}\n\n${coverageReport(result, o.verbose ?? false)}\n`);
+    process.stdout.write(`${findingsTable(result.findings, mode)}\n\n${coverageReport(result, o.verbose ?? false)}\n${extra?.note ? `\n${extra.note}\n` : ""}`);
   }
   for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
-  return exitCode(result);
+  return exitCode(result) | (extra?.bits ?? 0);
 }
 
 const program = new Command()
@@ -144,7 +150,8 @@ common(
     // Incremental by default: the memory of earlier sweeps sits next to the store (.straymap/).
     const config = loadConfig(o.config);
     const cacheFile = o.cache === false ? undefined : join(dirname(config.store), "sweep-cache.json");
-    process.exitCode = await report(sweep({ ...request(paths, o), config, cacheFile }), "sweep", o);
+    const { sweepWithDiscoveries } = await import("./review-commands.js");
+    process.exitCode = await sweepWithDiscoveries(config, (after) => report(sweep({ ...request(paths, o), config, cacheFile }), "sweep", o, after));
   });
 
 common(
@@ -185,6 +192,8 @@ program
 
 const { registerRequestCommands } = await import("./request-commands.js");
 registerRequestCommands(program);
+const { registerReviewCommands } = await import("./review-commands.js");
+registerReviewCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,15 +6,15 @@ import type { RunResult } from "../index.js";
 import type { CoverageEntry, Finding } from "../types.js";
 import { describeFile, describePlace, describeWhat } from "./describe.js";
 
-/** Exit codes: bit 1 = something was found, bit 4 = some items could not be searched. */
-export const EXIT = { CLEAN: 0, FOUND: 1, USAGE: 2, INCOMPLETE: 4 } as const;
+/** Exit codes: bit 1 = something was found, bit 4 = some items could not be searched, bit 8 = new discoveries (sweep). */
+export const EXIT = { CLEAN: 0, FOUND: 1, USAGE: 2, INCOMPLETE: 4, NEW_DISCOVERIES: 8 } as const;
 
 export function exitCode(result: Pick<RunResult, "findings" | "coverage">): number {
   return (result.findings.length ? EXIT.FOUND : 0) | (result.coverage.summary.failed ? EXIT.INCOMPLETE : 0);
 }
 
-export function toJson(result: RunResult): string {
-  return JSON.stringify({ findings: result.findings, coverage: result.coverage }, null, 2);
+export function toJson(result: RunResult, note?: string): string {
+  return JSON.stringify({ findings: result.findings, coverage: result.coverage, ...(note ? { note } : {}) }, null, 2);
 }
 
 const MAX_LISTED_PER_REASON = 10;

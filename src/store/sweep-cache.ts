@@ -23,6 +23,7 @@ export function fingerprint(item: Item): string | undefined {
 export class SweepCache {
   private entries: Record<string, CachedItem>;
   private dirty = false;
+  private savedAt = Date.now();
 
   private constructor(
     private readonly file: string,
@@ -59,6 +60,8 @@ export class SweepCache {
     if (!print) return;
     this.entries[SweepCache.key(item.source, item.uri)] = { fingerprint: print, findings, coverage };
     this.dirty = true;
+    // Saved as it goes: an interrupted sweep resumes where it stopped instead of starting over.
+    if (Date.now() - this.savedAt > 5000) this.save();
   }
 
   save(): void {
@@ -68,5 +71,6 @@ export class SweepCache {
     writeFileSync(tmp, JSON.stringify(this.entries));
     renameSync(tmp, this.file);
     this.dirty = false;
+    this.savedAt = Date.now();
   }
 }

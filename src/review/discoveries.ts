@@ -1,0 +1,132 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import type { YAMLMap, YAMLSeq } from "yaml";
+import { ConfigError } from "../config/load.js";
+import { yaml } from "../lazy.js";
+import type { Store } from "../store/store.js";
+import type { Finding } from "../types.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS discoveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, path TEXT NOT NULL, member TEXT NOT NULL DEFAULT '',
+  first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, pii TEXT NOT NULL, columns TEXT NOT NULL, sample INTEGER NOT NULL,
+  confidence REAL NOT NULL, status TEXT NOT NULL DEFAULT 'pending', system TEXT, reason TEXT,
+  UNIQUE (source, path, member));
+`;
+
+export interface Discovery {
+  id: number;
+  source: string;
+  path: string;
+  member: string;
+  first_seen: string;
+  last_seen: string;
+  pii: string;
+  columns: string;
+  sample: number;
+  confidence: number;
+  status: "pending" | "accepted" | "dismissed";
+  system: string | null;
+  reason: string | null;
+}
+
+export const discoveryName = (id: number) => `D-${id}`;
+
+function parseName(name: string): number {
+  const m = /^D-(\d+)$/i.exec(name.trim());
+  if (!m) throw new ConfigError(`${name}: a discovery is named like D-12`);
+  return Number(m[1]);
+}
+
+/**
+ * Record a sweep's PII columns in places the data map does not cover, one
+ * discovery per file (or table): first and last seen, types, columns, sample.
+ * Returns how many are new. Dismissed ones stay dismissed.
+ */
+export function recordDiscoveries(store: Store, findings: Finding[]): { fresh: number; known: number } {
+  store.db.exec(SCHEMA);
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (f.kind !== "pii-column" || f.system !== null) continue;
+    const key = JSON.stringify([f.source, f.location.path, f.location.member ?? ""]);
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const now = new Date().toISOString();
+  let fresh = 0;
+  let known = 0;
+  const find = store.db.prepare("SELECT * FROM discoveries WHERE source = ? AND path = ? AND member = ?");
+  store.db.transaction(() => {
+    for (const [key, fs] of groups) {
+      const [source, path, member] = JSON.parse(key) as [string, string, string];
+      const pii = [...new Set(fs.map((f) => f.piiType!))].sort();
+      const columns = [...new Set(fs.map((f) => `${f.location.sheet ? `${f.location.sheet}!` : ""}${f.location.column}`))];
+      const sample = Math.max(...fs.map((f) => f.sample?.size ?? 0));
+      const confidence = Math.max(...fs.map((f) => f.confidence));
+      const existing = find.get(source, path, member) as Discovery | undefined;
+      if (existing) {
+        known++;
+        store.db
+          .prepare("UPDATE discoveries SET last_seen = ?, pii = ?, columns = ?, sample = ?, confidence = ? WHERE id = ?")
+          .run(now, JSON.stringify(pii), JSON.stringify(columns), sample, confidence, existing.id);
+      } else {
+        fresh++;
+        store.db
+          .prepare("INSERT INTO discoveries (source, path, member, first_seen, last_seen, pii, columns, sample, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+          .run(source, path, member, now, now, JSON.stringify(pii), JSON.stringify(columns), sample, confidence);
+      }
+    }
+  })();
+  return { fresh, known };
+}
+
+export function pendingDiscoveries(store: Store): Discovery[] {
+  store.db.exec(SCHEMA);
+  return store.db.prepare("SELECT * FROM discoveries WHERE status = 'pending' ORDER BY id").all() as Discovery[];
+}
+
+function getDiscovery(store: Store, name: string): Discovery {
+  store.db.exec(SCHEMA);
+  const d = store.db.prepare("SELECT * FROM discoveries WHERE id = ?").get(parseName(name)) as Discovery | undefined;
+  if (!d) throw new ConfigError(`${name}: no such discovery`);
+  return d;
+}
+
+export interface NewSystem {
+  id: string;
+  name: string;
+  owner: string;
+  action: string;
+}
+
+/**
+ * Accept a discovery into the data map: its location is added to a system
+ * (an existing one, or a new one), editing data-map.yaml in place so its
+ * comments and layout stay as people wrote them.
+ */
+export function acceptDiscovery(store: Store, mapFile: string, name: string, target: { system?: string; newSystem?: NewSystem }): string {
+  const d = getDiscovery(store, name);
+  const doc = yaml().parseDocument(readFileSync(mapFile, "utf8"));
+  const systems = doc.get("systems") as YAMLSeq | undefined;
+  if (!systems) throw new ConfigError(`${mapFile}: no systems: list`);
+  const location = { source: d.source, path: d.path };
+  let systemId: string;
+  if (target.newSystem) {
+    if (systems.items.some((s) => (s as YAMLMap).get("id") === target.newSystem!.id)) throw new ConfigError(`${mapFile}: system "${target.newSystem.id}" exists; use --system`);
+    systems.add(doc.createNode({ ...target.newSystem, data: JSON.parse(d.pii) as string[], locations: [location] }));
+    systemId = target.newSystem.id;
+  } else {
+    const system = systems.items.find((s) => (s as YAMLMap).get("id") === target.system) as YAMLMap | undefined;
+    if (!system) throw new ConfigError(`${mapFile}: no system "${target.system}" (use --new-system to create one)`);
+    const locations = system.get("locations") as YAMLSeq | undefined;
+    if (locations) locations.add(doc.createNode(location));
+    else system.set("locations", doc.createNode([location]));
+    systemId = target.system!;
+  }
+  writeFileSync(mapFile, doc.toString());
+  store.db.prepare("UPDATE discoveries SET status = 'accepted', system = ? WHERE id = ?").run(systemId, d.id);
+  return systemId;
+}
+
+export function dismissDiscovery(store: Store, name: string, reason: string): void {
+  const d = getDiscovery(store, name);
+  store.db.prepare("UPDATE discoveries SET status = 'dismissed', reason = ? WHERE id = ?").run(reason, d.id);
+}
