@@ -40,6 +40,8 @@ export interface RunRequest {
    * Off unless given; the CLI uses `.straymap/sweep-cache.json` next to the store.
    */
   cacheFile?: string;
+  /** With cacheFile: on SIGINT/SIGTERM save what was swept so far, then exit (the CLI does this). */
+  saveCacheOnSignal?: boolean;
 }
 
 export interface ScanRequest extends RunRequest {
@@ -68,7 +70,7 @@ function pickSources(req: RunRequest, config: Config): Source[] {
 function engineFor(job: Job, req: RunRequest, config: Config): Engine {
   const map = config.map ? DataMap.load(config.map) : undefined;
   return new Engine(job, {
-    cache: job.mode === "sweep" && req.cacheFile ? SweepCache.load(req.cacheFile) : undefined,
+    cache: job.mode === "sweep" && req.cacheFile ? SweepCache.load(req.cacheFile, req.saveCacheOnSignal) : undefined,
     limits: { ...config.limits, ...req.limits },
     showValues: req.showValues,
     tmpDir: req.tmpDir,

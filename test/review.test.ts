@@ -68,3 +68,27 @@ describe("nightly sweeps and the review queue", () => {
     expect(cli(["sweep"], dir).code).toBe(9);
   });
 });
+
+describe("interrupted sweeps", () => {
+  it("resume where they stopped: what was swept before the interruption is not read again", async () => {
+    const dir = tempTree({ "straymap.yaml": "sources:\n  - id: share\n    kind: fs\n    path: ./exports\n" });
+    mkdirSync(join(dir, "exports"));
+    for (let i = 0; i < 3000; i++) {
+      const rows = ["A B", "C D", "E F", "G H", "I J"].map((n, j) => `${n},p${i}-${j}@example.com`).join("\n");
+      writeFileSync(join(dir, "exports", `f${String(i).padStart(4, "0")}.csv`), `name,email\n${rows}\n`);
+    }
+    const { spawn } = await import("node:child_process");
+    const { CLI } = await import("./helpers.js");
+    // Interrupt the first sweep part-way, as Ctrl-C or a cron timeout would.
+    const first = spawn(process.execPath, [CLI, "sweep", "--format", "json", "--concurrency", "1"], { cwd: dir, stdio: "ignore" });
+    await new Promise((r) => setTimeout(r, 1500));
+    first.kill("SIGTERM");
+    const [code] = (await new Promise((r) => first.once("exit", (...a) => r(a)))) as [number | null];
+    expect(code).toBe(143);
+    const second = JSON.parse(cli(["sweep", "--format", "json"], dir).stdout);
+    const unchanged = second.coverage.items.filter((e: { method?: string }) => e.method?.startsWith("unchanged since the last sweep")).length;
+    expect(unchanged).toBeGreaterThan(0);
+    expect(unchanged).toBeLessThan(3000);
+    expect(second.coverage.summary.total).toBe(3000);
+  }, 60_000);
+});

@@ -151,7 +151,7 @@ common(
     const config = loadConfig(o.config);
     const cacheFile = o.cache === false ? undefined : join(dirname(config.store), "sweep-cache.json");
     const { sweepWithDiscoveries } = await import("./review-commands.js");
-    process.exitCode = await sweepWithDiscoveries(config, (after) => report(sweep({ ...request(paths, o), config, cacheFile }), "sweep", o, after));
+    process.exitCode = await sweepWithDiscoveries(config, (after) => report(sweep({ ...request(paths, o), config, cacheFile, saveCacheOnSignal: true }), "sweep", o, after));
   });
 
 common(

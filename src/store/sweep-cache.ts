@@ -32,7 +32,7 @@ export class SweepCache {
     this.entries = entries;
   }
 
-  static load(file: string): SweepCache {
+  static load(file: string, saveOnSignal = false): SweepCache {
     let entries: Record<string, CachedItem> = {};
     if (existsSync(file)) {
       try {
@@ -42,7 +42,17 @@ export class SweepCache {
         entries = {};
       }
     }
-    return new SweepCache(file, entries);
+    const cache = new SweepCache(file, entries);
+    if (saveOnSignal) {
+      // Interrupted (Ctrl-C, a cron timeout): keep what was swept, so the next run resumes from there.
+      for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+        process.once(signal, () => {
+          cache.save();
+          process.exit(code);
+        });
+      }
+    }
+    return cache;
   }
 
   private static key(source: string, uri: string): string {
