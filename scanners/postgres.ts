@@ -2,12 +2,13 @@ import picomatch from "picomatch";
 import type pg from "pg";
 import type { NativeContext, ScannerModule, Source } from "../src/engine/scanner.js";
 import { qualified, readCatalog, type PgForeignKey, type PgRelation } from "../src/db/pg-catalog.js";
-import { planTableSearch, searchTable, type ColumnMatch, type RowKey } from "../src/db/pg-customer.js";
+import { planFullRead, planTableSearch, searchTable, type ColumnMatch, type RowKey } from "../src/db/pg-customer.js";
 import { followForeignKeys, TableGroups } from "../src/db/pg-links.js";
 import { displayTarget, PgSession, scrub, type PgTarget } from "../src/db/pg-session.js";
 import { readStats, sweepRelation, type ColumnStats } from "../src/db/pg-sweep.js";
 import { memo, zod } from "../src/lazy.js";
 import type { CustomerMatcher, CustomerQuery } from "../src/match/customer.js";
+import type { HashedMatcher } from "../src/match/hashed.js";
 import type { RuleSet } from "../src/match/rules.js";
 import type { CoverageEntry, Finding, ScanEvent } from "../src/types.js";
 
@@ -232,26 +233,46 @@ export class PostgresSource implements Source {
     for (const f of linked) count(f.location.path, f.count);
     const main = [...rowsPerGroup.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     for (const [path, found] of matches) {
-      for (const m of found) {
-        yield {
-          type: "finding",
-          finding: {
-            kind: "customer-match",
-            source: this.id,
-            location: { uri: `${this.target.display}#${path}`, path, column: m.column, key: m.keys[0], ...(m.jsonPath ? { jsonPath: m.jsonPath } : {}) },
-            identifier: m.identifier,
-            match: m.variant,
-            count: m.count,
-            confidence: m.confidence,
-            evidence: `${m.column}: ${m.evidence}`,
-            system: null,
-            keys: m.keys,
-            linked: groups.find(path) === main,
-          },
-        };
-      }
+      for (const m of found) yield { type: "finding", finding: this.matchFinding(path, m, { linked: groups.find(path) === main }) };
     }
     for (const f of linked) yield { type: "finding", finding: f };
+  }
+
+  /** A customer-match finding for matches in one column of one table. */
+  private matchFinding(path: string, m: ColumnMatch, extra: Partial<Finding>): Finding {
+    return {
+      kind: "customer-match",
+      source: this.id,
+      location: { uri: `${this.target.display}#${path}`, path, column: m.column, key: m.keys[0], ...(m.jsonPath ? { jsonPath: m.jsonPath } : {}) },
+      identifier: m.identifier,
+      match: m.variant,
+      count: m.count,
+      confidence: m.confidence,
+      evidence: `${m.column}: ${m.evidence}`,
+      system: null,
+      keys: m.keys,
+      ...extra,
+    };
+  }
+
+  /** restore-check: every row of every text column, tokens hashed and compared with closed requests' hashes. */
+  findHashes(matcher: HashedMatcher, ctx: NativeContext): AsyncGenerator<ScanEvent> {
+    const matches = new Map<string, ColumnMatch[]>();
+    const self = this;
+    return this.eachTable(ctx, {
+      async *table(session, rel, path) {
+        const plan = planFullRead(rel);
+        if (!plan) return "no text or JSON column: nothing to read";
+        const found = await searchTable(session, plan, matcher, ctx.showValues, true);
+        if (found.length) matches.set(path, found);
+        return plan.method;
+      },
+      async *after() {
+        for (const [path, found] of matches) {
+          for (const m of found) yield { type: "finding", finding: self.matchFinding(path, m, m.request ? { request: m.request } : {}) };
+        }
+      },
+    });
   }
 
   findPiiColumns(rules: RuleSet, ctx: NativeContext): AsyncGenerator<ScanEvent> {

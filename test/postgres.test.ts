@@ -175,3 +175,30 @@ describe("postgres sweep", () => {
     expect(col3.evidence).toMatch(/sampled rows/);
   });
 });
+
+describe("postgres restore-check", () => {
+  it("finds a closed request's customer in a restored database by the stored hashes alone", async () => {
+    const { Store } = await import("../src/store/store.js");
+    const { restoreCheck } = await import("../src/index.js");
+    const dir = tempTree({});
+    const store = new Store(`${dir}/.straymap/straymap.db`);
+    try {
+      const hashes = [{ kind: "email", hash: store.hash("email", MARY.toLowerCase()) }];
+      store.db
+        .prepare("INSERT INTO requests (id, opened_at, owner, status, closed_at, outcome, identifier_hashes) VALUES ('REQ-0007', '2026-11-01', 'dana@example.com', 'closed', '2026-11-02', 'completed', ?)")
+        .run(JSON.stringify(hashes));
+      const r = await collect(restoreCheck({ config: configFor({ schemas: ["crm"] }), store }));
+      const found = r.findings.map((f) => `${where(f)}:${f.request}:${JSON.stringify(f.keys)}`).sort();
+      expect(found).toEqual([
+        'crm.contact_emails.email:REQ-0007:[{"ctid":"(0,1)"}]',
+        'crm.contacts.email:REQ-0007:[{"id":1}]',
+        'crm.contacts.profile $.billing.emails[1]:REQ-0007:[{"id":1}]',
+        'crm.contacts.tags:REQ-0007:[{"id":2}]',
+        'crm.newsletter.email:REQ-0007:[{"id":2}]',
+      ]);
+      expect(r.coverage.items.find((e) => e.path === "crm.contacts")?.method).toMatch(/read every row of 4 text columns, tokens hashed/);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { CustomerMatcher } from "../match/customer.js";
+import type { CustomerHit, CustomerMatcher } from "../match/customer.js";
 import { snippet } from "../match/redact.js";
 import { ndjsonLineUnits } from "../readers/json.js";
 import type { PgColumn, PgRelation } from "./pg-catalog.js";
@@ -109,6 +109,8 @@ export function planTableSearch(rel: PgRelation, matcher: CustomerMatcher, ids: 
 }
 
 export interface ColumnMatch {
+  /** restore-check: the closed request whose customer this is. */
+  request?: string;
   column: string;
   identifier: string;
   variant: string;
@@ -122,20 +124,34 @@ export interface ColumnMatch {
 /** Cap on row keys kept per finding; counts stay exact. */
 export const MAX_KEYS = 1000;
 
+/** Every row of a table, its text, JSON and array columns read as text: for restore-check, which has nothing to filter on. */
+export function planFullRead(rel: PgRelation): TableSearch | undefined {
+  const reads: Candidate[] = rel.columns
+    .filter((c) => c.category === "S" || c.base === "json" || c.base === "jsonb")
+    .map((c) => ({ column: c, read: c.category === "S" && !c.isArray ? q(c.name) : `${q(c.name)}::text`, json: (c.base === "json" || c.base === "jsonb") && !c.isArray }));
+  if (reads.length === 0) return undefined;
+  const key = keySelect(rel);
+  const select = [key.sql, ...reads.map((r, i) => `${r.read} AS "c${i}"`)].join(", ");
+  return { sql: `SELECT ${select} FROM ${q(rel.schema)}.${q(rel.name)}`, params: [], candidates: reads, keyColumns: key.columns, method: `read every row of ${reads.length} text column${reads.length === 1 ? "" : "s"}, tokens hashed and compared` };
+}
+
+type Hit = CustomerHit & { request?: string };
+
 /** Run a table's search, streaming rows, and check every candidate value precisely with the shared matcher. */
-export async function searchTable(session: PgSession, plan: TableSearch, matcher: CustomerMatcher, showValues: boolean): Promise<ColumnMatch[]> {
+export async function searchTable(session: PgSession, plan: TableSearch, matcher: { find(text: string): Hit[] }, showValues: boolean, fullRead = false): Promise<ColumnMatch[]> {
   const found = new Map<string, ColumnMatch>();
-  const add = (column: string, text: string, hit: ReturnType<CustomerMatcher["find"]>[number], key: RowKey, jsonPath?: string) => {
-    const id = `${column}\u0000${jsonPath ?? ""}\u0000${hit.identifier}\u0000${hit.variant}`;
+  const add = (column: string, text: string, hit: Hit, key: RowKey, jsonPath?: string) => {
+    const id = `${column}\u0000${jsonPath ?? ""}\u0000${hit.identifier}\u0000${hit.variant}\u0000${hit.request ?? ""}`;
     let m = found.get(id);
     if (!m) {
-      m = { column, identifier: hit.identifier, variant: hit.variant, confidence: hit.confidence, jsonPath, count: 0, keys: [], evidence: snippet(text, hit.index, hit.length, hit.identifier, showValues) };
+      m = { column, identifier: hit.identifier, variant: hit.variant, confidence: hit.confidence, jsonPath, count: 0, keys: [], evidence: snippet(text, hit.index, hit.length, hit.identifier, showValues), ...(hit.request ? { request: hit.request } : {}) };
       found.set(id, m);
     }
     m.count++;
     if (m.keys.length < MAX_KEYS) m.keys.push(key);
   };
-  for await (const rows of session.search<Record<string, unknown>>(plan.sql, plan.params)) {
+  const rowsOf = fullRead ? session.stream<Record<string, unknown>>(plan.sql, plan.params) : session.search<Record<string, unknown>>(plan.sql, plan.params);
+  for await (const rows of rowsOf) {
     for (const row of rows) {
       const key: RowKey = Object.fromEntries(plan.keyColumns.map((c) => [c, row[c]]));
       plan.candidates.forEach((cand, i) => {

@@ -120,7 +120,7 @@ export class Engine {
   private nativeRun(source: Source): AsyncIterable<ScanEvent> | undefined {
     const ctx = { limits: this.limits, signal: this.options.signal, showValues: this.options.showValues ?? false };
     if (this.job.mode === "scan") return source.findCustomer?.(this.job.matcher, this.job.query, ctx);
-    if (this.job.mode === "hashes") return undefined;
+    if (this.job.mode === "hashes") return source.findHashes?.(this.job.matcher, ctx);
     return source.findPiiColumns?.(this.job.rules, ctx);
   }
 

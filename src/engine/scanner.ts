@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { CustomerMatcher, CustomerQuery } from "../match/customer.js";
+import type { HashedMatcher } from "../match/hashed.js";
 import type { RuleSet } from "../match/rules.js";
 import type { Enumerated, ScanEvent } from "../types.js";
 import type { Limits } from "./limits.js";
@@ -26,6 +27,8 @@ export interface Source {
   enumerate?(ctx: EnumerateContext): AsyncIterable<Enumerated>;
   /** Find one customer with the source's own search, yielding findings and coverage. */
   findCustomer?(matcher: CustomerMatcher, query: CustomerQuery, ctx: NativeContext): AsyncIterable<ScanEvent>;
+  /** restore-check: find closed requests' customers by their hashes, reading what the source holds. */
+  findHashes?(matcher: HashedMatcher, ctx: NativeContext): AsyncIterable<ScanEvent>;
   /** Find PII-shaped columns with the source's own catalog and sampling. */
   findPiiColumns?(rules: RuleSet, ctx: NativeContext): AsyncIterable<ScanEvent>;
 }
