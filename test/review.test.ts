@@ -51,6 +51,8 @@ describe("nightly sweeps and the review queue", () => {
     const systems = Object.fromEntries(second.findings.map((f: { location: { path: string }; system: string | null }) => [f.location.path, f.system]));
     expect(systems["customers-en.csv"]).toBe("crm-exports");
     expect(systems["kunden-de.csv"]).toBe("de-sales");
+    // Sweeps are kept as runs: the map check says when each system was last found.
+    expect(cli(["map", "check"], dir).stdout).toMatch(/crm-exports .* last found \d{4}-/);
     const after = cli(["review"], dir).stdout;
     expect(after).not.toMatch(/customers-en\.csv|kunden-de\.csv|no-header\.csv/);
   });

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import { ConfigError, loadConfig, type Config } from "../config/load.js";
 import { Store } from "../store/store.js";
-import { acceptDiscovery, discoveryName, dismissDiscovery, pendingDiscoveries, recordDiscoveries } from "../review/discoveries.js";
+import { acceptDiscovery, discoveryName, dismissDiscovery, pendingDiscoveries, recordDiscoveries, recordSweep } from "../review/discoveries.js";
 import { EXIT } from "../report/output.js";
 import type { RunResult } from "../index.js";
 
@@ -38,6 +38,7 @@ export async function sweepWithDiscoveries(config: Config, run: (after: (r: RunR
       const store = new Store(config.store);
       try {
         const { fresh, known } = recordDiscoveries(store, result.findings);
+        recordSweep(store, config.sourceIds, result);
         const note = `${fresh} new discover${fresh === 1 ? "y" : "ies"}, ${known} known (straymap review)`;
         return { bits: fresh ? EXIT.NEW_DISCOVERIES : 0, note };
       } finally {
