@@ -5,6 +5,7 @@ import type { DataMap, DataMapSystem } from "../map/data-map.js";
 import { parsePhone, type CustomerQuery } from "../match/customer.js";
 import type { RunResult } from "../index.js";
 import { actor, type Store } from "../store/store.js";
+import { insertRun } from "../store/runs.js";
 import type { Finding } from "../types.js";
 
 export const OUTCOMES = ["done", "anonymized", "expiring", "vendor-ticket", "retained", "not-found"] as const;
@@ -138,23 +139,18 @@ export function setTask(store: Store, map: DataMap | undefined, id: string, syst
 
 /** Store a scan run for a request; an unmapped location with a finding becomes a task of its own. */
 export function recordRun(store: Store, id: string, sources: string[], result: RunResult, startedAt: Date): number {
-  const failures = result.coverage.items.filter((e) => e.status === "failed").map((e) => ({ source: e.source, where: e.uri, error: e.error }));
-  const run = store.db
-    .prepare("INSERT INTO runs (request, started_at, finished_at, sources, summary, failures) VALUES (?, ?, ?, ?, ?, ?)")
-    .run(id, startedAt.toISOString(), new Date().toISOString(), JSON.stringify(sources), JSON.stringify(result.coverage.summary), JSON.stringify(failures));
-  const runId = Number(run.lastInsertRowid);
-  const insert = store.db.prepare("INSERT INTO findings (run, data) VALUES (?, ?)");
-  const addTask = store.db.prepare("INSERT OR IGNORE INTO tasks (request, system, name, action, owner, due) VALUES (?, ?, ?, 'manual', NULL, ?)");
   const req = getRequest(store, id);
+  const addTask = store.db.prepare("INSERT OR IGNORE INTO tasks (request, system, name, action, owner, due) VALUES (?, ?, ?, 'manual', NULL, ?)");
+  let runId = 0;
   store.db.transaction(() => {
+    const run = insertRun(store, id, sources, result, startedAt);
+    runId = run.id;
     for (const f of result.findings) {
-      insert.run(runId, JSON.stringify(f));
-      if (f.system === null) {
-        const where = unmappedTaskId(f);
-        addTask.run(id, where, `unmapped copy: ${where}`, req.due);
-      }
+      if (f.system !== null) continue;
+      const where = unmappedTaskId(f);
+      addTask.run(id, where, `unmapped copy: ${where}`, req.due);
     }
-    store.event(id, "scan", { run: runId, sources, summary: result.coverage.summary, failures: failures.length, findings: result.findings.length });
+    store.event(id, "scan", { run: run.id, sources, summary: result.coverage.summary, failures: run.failures, findings: result.findings.length });
   })();
   return runId;
 }

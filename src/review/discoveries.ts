@@ -3,6 +3,7 @@ import type { YAMLMap, YAMLSeq } from "yaml";
 import { ConfigError } from "../config/load.js";
 import { yaml } from "../lazy.js";
 import type { Store } from "../store/store.js";
+import { insertRun } from "../store/runs.js";
 import type { Finding } from "../types.js";
 
 const SCHEMA = `
@@ -132,14 +133,6 @@ export function dismissDiscovery(store: Store, name: string, reason: string): vo
 }
 
 /** Keep a sweep as a run (no request): `map check` shows from it when each system was last found. */
-export function recordSweep(store: Store, sources: string[], result: { findings: Finding[]; coverage: { summary: unknown; items: { status: string; source: string; uri: string; error?: string }[] } }): void {
-  const now = new Date().toISOString();
-  const failures = result.coverage.items.filter((e) => e.status === "failed").map((e) => ({ source: e.source, where: e.uri, error: e.error }));
-  const run = store.db
-    .prepare("INSERT INTO runs (request, started_at, finished_at, sources, summary, failures) VALUES (NULL, ?, ?, ?, ?, ?)")
-    .run(now, now, JSON.stringify(sources), JSON.stringify(result.coverage.summary), JSON.stringify(failures));
-  const insert = store.db.prepare("INSERT INTO findings (run, data) VALUES (?, ?)");
-  store.db.transaction(() => {
-    for (const f of result.findings) insert.run(Number(run.lastInsertRowid), JSON.stringify(f));
-  })();
+export function recordSweep(store: Store, sources: string[], result: Parameters<typeof insertRun>[3]): void {
+  insertRun(store, null, sources, result, new Date());
 }
