@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError } from "../config/load.js";
-import type { DataMap, DataMapSystem } from "../map/data-map.js";
+import type { DataMap } from "../map/data-map.js";
 import { parsePhone, type CustomerQuery } from "../match/customer.js";
 import type { RunResult } from "../index.js";
 import { actor, type Store } from "../store/store.js";
@@ -185,4 +185,3 @@ export function closeRequest(store: Store, id: string, acceptGaps?: string): Clo
   return { outcome };
 }
 
-export type { DataMapSystem };
