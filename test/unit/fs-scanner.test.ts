@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { collect } from "../src/index.js";
-import { Engine } from "../src/engine/run.js";
-import { CustomerMatcher } from "../src/match/customer.js";
-import { FsSource } from "../scanners/fs.js";
-import { DEFAULT_LIMITS } from "../src/engine/limits.js";
-import type { Enumerated } from "../src/types.js";
-import type { Source } from "../src/engine/scanner.js";
-import { CLI, scanAll, tempTree } from "./helpers.js";
+import { collect } from "../../src/index.js";
+import { Engine } from "../../src/engine/run.js";
+import { CustomerMatcher } from "../../src/match/customer.js";
+import { FsSource } from "../../scanners/fs.js";
+import { DEFAULT_LIMITS } from "../../src/engine/limits.js";
+import type { Enumerated } from "../../src/types.js";
+import { sourceContract } from "../harness/source-contract.js";
+import { CLI, replaySource, scanAll, tempTree } from "../harness/helpers.js";
 
 const statusOf = (items: { path: string; status: string; reason?: string; error?: string }[]) =>
   Object.fromEntries(items.map((e) => [e.path, `${e.status}${e.reason ? `: ${e.reason}` : ""}${e.error ? `: ${e.error}` : ""}`]));
@@ -59,8 +59,8 @@ describe("fs scanner", () => {
     const listed: Enumerated[] = [];
     for await (const e of new FsSource("share", { path: dir, hidden: false, followSymlinks: false }, dir).enumerate({ limits: DEFAULT_LIMITS })) listed.push(e);
     rmSync(join(dir, "gone.csv"));
-    const replay: Source = { id: "share", kind: "fs", enumerate: async function* () { yield* listed; } };
-    const r = await collect(new Engine({ mode: "scan", matcher: new CustomerMatcher({ emails: ["alice@example.com"] }) }).run([replay]));
+    const replay = replaySource("share", "fs", listed);
+    const r = await collect(new Engine({ mode: "scan", matcher: new CustomerMatcher({ emails: ["alice@example.com"] }), query: { emails: ["alice@example.com"] } }).run([replay]));
     expect(statusOf(r.coverage.items)).toEqual({ "gone.csv": "failed: no such file (it may have been removed during the scan) (ENOENT)", "stays.csv": "scanned" });
     expect(r.findings.map((f) => f.location.path)).toEqual(["stays.csv"]);
   });
@@ -85,6 +85,18 @@ describe("fs scanner", () => {
       "open.txt": "scanned",
     });
     expect(r.status).toBe(5);
+  });
+});
+
+describe("fs source contract", () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 40; i++) files[`d${i % 4}/f${i}.csv`] = i % 7 === 0 ? "email\nalice@example.com\n" : "email\nbob@example.org\n";
+  files[".hidden"] = "x";
+  files["node_modules/x.txt"] = "x";
+  let dir: string;
+  sourceContract(() => {
+    dir ??= tempTree(files);
+    return { create: () => new FsSource("share", { path: dir, hidden: false, followSymlinks: false }, dir), minItems: 40 };
   });
 });
 

@@ -15,7 +15,7 @@ let tls: TestTls | undefined;
 
 /** Start a server script in a child process; it prints {"url"} when ready. */
 async function serverProcess(script: string, what: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, "test", script)], { stdio: ["pipe", "pipe", "inherit"], env });
+  const child = spawn(process.execPath, [join(ROOT, "test", "harness", script)], { stdio: ["pipe", "pipe", "inherit"], env });
   children.push(child);
   const first = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
@@ -35,11 +35,11 @@ export async function setup(): Promise<void> {
     const s3 = serverProcess("s3-server-process.mjs", "S3 server", { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --openssl-legacy-provider` });
     s3.catch(() => {}); // awaited below
     const base = await serverUrl();
-    const url = await createPagila(base, "straymap_pagila", join(ROOT, "..", "shared", "datasets"));
+    const url = await createPagila(base, "straymap_pagila", join(ROOT, "fixtures", "datasets"));
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
-      await client.query(readFileSync(join(ROOT, "test", "pg-hard-cases.sql"), "utf8"));
+      await client.query(readFileSync(join(ROOT, "test", "harness", "pg-hard-cases.sql"), "utf8"));
       // Statistics as a live database has them (except crm.big_import, left unanalysed on purpose).
       for (const t of ["public.customer", "public.address", "public.staff", "crm.contacts", "public.events", "crm.newsletter"]) await client.query(`ANALYZE ${t}`);
     } finally {

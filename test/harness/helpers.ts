@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Readable } from "node:stream";
-import { collect, scan, sweep, type RunRequest } from "../src/index.js";
-import type { CustomerQuery } from "../src/match/customer.js";
+import { collect, scan, sweep, type RunRequest } from "../../src/index.js";
+import type { CustomerQuery } from "../../src/match/customer.js";
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const FIXTURES = join(ROOT, "fixtures");
 export const CLI = join(ROOT, "dist/src/cli/main.js");
 
@@ -28,7 +28,7 @@ export const scanAll = (paths: string[], customer: CustomerQuery = ALICE, extra:
 
 export const sweepAll = (paths: string[], extra: Partial<RunRequest> = {}) => collect(sweep({ paths, config: emptyConfig(), ...extra }));
 
-import { buildConfig } from "../src/config/load.js";
+import { buildConfig } from "../../src/config/load.js";
 export const emptyConfig = () => buildConfig({}, "test", ROOT);
 
 /** Run the CLI as a user would, from `cwd`. */
@@ -47,3 +47,16 @@ export function cliAsync(args: string[], cwd = ROOT, env: Record<string, string>
 }
 
 export const streamOf = (data: string | Buffer) => Readable.from([Buffer.from(data)]);
+
+import type { Source, SourceSession } from "../../src/engine/scanner.js";
+import type { Enumerated } from "../../src/types.js";
+/** A source that lists what another listed earlier: to change the world between listing and reading. */
+export function replaySource(id: string, kind: string, listed: Enumerated[], onClose?: () => Promise<void>): Source {
+  const session: SourceSession = {
+    enumerate: async function* () {
+      yield* listed;
+    },
+    close: async () => onClose?.(),
+  };
+  return { id, kind, open: async () => session };
+}

@@ -3,19 +3,19 @@ import fc from "fast-check";
 import { gzipSync } from "node:zlib";
 import ExcelJS from "exceljs";
 import yazl from "yazl";
-import { sniffDelimiter } from "../src/readers/csv.js";
-import { sniffEncoding } from "../src/readers/decode.js";
-import { readerFor } from "../src/readers/index.js";
-import { Budget, DEFAULT_LIMITS } from "../src/engine/limits.js";
-import type { Unit } from "../src/readers/types.js";
-import type { Item } from "../src/types.js";
-import { scanAll, streamOf, tempTree } from "./helpers.js";
+import { sniffDelimiter } from "../../src/readers/csv.js";
+import { sniffEncoding } from "../../src/readers/decode.js";
+import { readerFor } from "../../src/readers/index.js";
+import { Budget, DEFAULT_LIMITS } from "../../src/engine/limits.js";
+import type { Unit } from "../../src/readers/types.js";
+import type { Item } from "../../src/types.js";
+import { scanAll, streamOf, tempTree } from "../harness/helpers.js";
 import { tmpdir } from "node:os";
 
 const locs = async (files: Record<string, string | Buffer>) => {
   const dir = tempTree(files);
   const r = await scanAll([dir]);
-  return { ...r, at: r.findings.map((f) => ({ path: f.location.path, ...f.location, uri: undefined, identifier: f.identifier })) };
+  return { ...r, at: r.findings.map((f) => ({ ...f.location, uri: undefined, identifier: f.identifier })) };
 };
 
 function zipOf(entries: [string, string | Buffer][]): Promise<Buffer> {
@@ -294,7 +294,7 @@ describe("limits and odd members", () => {
   });
 
   it("stops the record locator at an absurdly long record, as a skip", async () => {
-    const { recordsWithHits } = await import("../src/readers/locate.js");
+    const { recordsWithHits } = await import("../../src/readers/locate.js");
     const chunks = (async function* () {
       for (let i = 0; i < 10; i++) yield Buffer.from("alice@example.com ".repeat(100));
     })();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { readdirSync, statSync } from "node:fs";
-import { cli, FIXTURES, tempTree } from "./helpers.js";
+import { cli, FIXTURES, tempTree } from "../harness/helpers.js";
 
 const EXPORTS = join(FIXTURES, "exports");
 const who = ["--customer", "alice@example.com", "--phone", "+1 415 555 0132", "--id", "cus_8Hq2LmZ4"];

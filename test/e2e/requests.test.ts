@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { cli, FIXTURES, tempTree } from "./helpers.js";
+import { cli, FIXTURES, tempTree } from "../harness/helpers.js";
 
 /** A working copy of the fixtures with a config whose sources include the broken files (a scan with gaps). */
 function workspace(): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { FIXTURES, ROOT } from "./helpers.js";
+import { FIXTURES, ROOT } from "../harness/helpers.js";
 
 describe("library API", () => {
   it('import { scan, sweep, collect } from "straymap" yields findings and coverage as async iterables', () => {

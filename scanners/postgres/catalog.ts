@@ -1,4 +1,4 @@
-import type { PgSession } from "./pg-session.js";
+import type { PgSession } from "./session.js";
 
 export interface PgColumn {
   name: string;

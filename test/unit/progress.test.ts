@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { withProgress } from "../src/cli/progress.js";
-import type { ScanEvent } from "../src/types.js";
+import { withProgress } from "../../src/cli/progress.js";
+import type { ScanEvent } from "../../src/types.js";
 
 function terminal() {
   const out = new PassThrough() as PassThrough & { isTTY: boolean; columns: number; cursorTo: () => boolean; clearLine: () => boolean; moveCursor: () => boolean };

@@ -1,9 +1,9 @@
 import pg from "pg";
-import type { CustomerHit, CustomerMatcher } from "../match/customer.js";
-import { snippet } from "../match/redact.js";
-import { ndjsonLineUnits } from "../readers/json.js";
-import type { PgColumn, PgRelation } from "./pg-catalog.js";
-import type { PgSession } from "./pg-session.js";
+import type { CustomerHit, CustomerMatcher } from "../../src/match/customer.js";
+import { snippet } from "../../src/match/redact.js";
+import { ndjsonLineUnits } from "../../src/readers/json.js";
+import type { PgColumn, PgRelation } from "./catalog.js";
+import type { PgSession } from "./session.js";
 
 const q = (name: string) => pg.escapeIdentifier(name);
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { buildConfig } from "../src/config/load.js";
-import { classifyColumn } from "../src/match/columns.js";
-import { headerWords, loadRules } from "../src/match/rules.js";
-import { FIXTURES, ROOT, sweepAll, tempTree } from "./helpers.js";
+import { buildConfig } from "../../src/config/load.js";
+import { classifyColumn } from "../../src/match/columns.js";
+import { headerWords, loadRules } from "../../src/match/rules.js";
+import { FIXTURES, ROOT, sweepAll, tempTree } from "../harness/helpers.js";
 
 const rules = loadRules();
 const luhn = (s: string) => [...s].reverse().reduce((sum, d, i) => { const n = Number(d) * (i % 2 ? 2 : 1); return sum + (n > 9 ? n - 9 : n); }, 0) % 10 === 0;

@@ -1,9 +1,9 @@
 import pg from "pg";
-import { classifyColumn, type ColumnVerdict } from "../match/columns.js";
-import { redactValue } from "../match/redact.js";
-import type { RuleSet } from "../match/rules.js";
-import type { PgColumn, PgRelation } from "./pg-catalog.js";
-import type { PgSession } from "./pg-session.js";
+import { classifyColumn, type ColumnVerdict } from "../../src/match/columns.js";
+import { redactValue } from "../../src/match/redact.js";
+import type { RuleSet } from "../../src/match/rules.js";
+import type { PgColumn, PgRelation } from "./catalog.js";
+import type { PgSession } from "./session.js";
 
 const q = (name: string) => pg.escapeIdentifier(name);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactContext, redactDigits, redactEmail, snippet } from "../src/match/redact.js";
+import { redactContext, redactDigits, redactEmail, snippet } from "../../src/match/redact.js";
 
 describe("redaction", () => {
   it("masks the local part of addresses", () => {

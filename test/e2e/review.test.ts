@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, FIXTURES, tempTree } from "./helpers.js";
+import { cli, FIXTURES, tempTree } from "../harness/helpers.js";
 
 function workspace(): string {
   const dir = tempTree({});
@@ -80,12 +80,13 @@ describe("interrupted sweeps", () => {
       writeFileSync(join(dir, "exports", `f${String(i).padStart(4, "0")}.csv`), `name,email\n${rows}\n`);
     }
     const { spawn } = await import("node:child_process");
-    const { CLI } = await import("./helpers.js");
+    const { CLI } = await import("../harness/helpers.js");
     // Interrupt the first sweep part-way, as Ctrl-C or a cron timeout would.
-    const first = spawn(process.execPath, [CLI, "sweep", "--format", "json", "--concurrency", "1"], { cwd: dir, stdio: "ignore" });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Findings stream out in ndjson: the first one says the sweep is under way.
+    const first = spawn(process.execPath, [CLI, "sweep", "--format", "ndjson", "--concurrency", "1"], { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
+    await new Promise((r) => first.stdout.once("data", r));
     first.kill("SIGTERM");
-    const [code] = (await new Promise((r) => first.once("exit", (...a) => r(a)))) as [number | null];
+    const code = await new Promise<number | null>((r) => first.once("exit", (c) => r(c)));
     expect(code).toBe(143);
     const second = JSON.parse(cli(["sweep", "--format", "json"], dir).stdout);
     const unchanged = second.coverage.items.filter((e: { method?: string }) => e.method?.startsWith("unchanged since the last sweep")).length;

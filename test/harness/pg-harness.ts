@@ -33,7 +33,7 @@ export async function loadSqlFile(client: pg.Client, file: string): Promise<void
   await flush();
 }
 
-/** A fresh database loaded with Pagila from ../shared/datasets/pagila. */
+/** A fresh database loaded with Pagila from fixtures/datasets/pagila. */
 export async function createPagila(baseUrl: string, name: string, datasets: string): Promise<string> {
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();

@@ -1,7 +1,7 @@
 import pg from "pg";
-import { keySelect, MAX_KEYS, type RowKey } from "./pg-customer.js";
-import type { PgForeignKey, PgRelation } from "./pg-catalog.js";
-import type { PgSession } from "./pg-session.js";
+import { keySelect, MAX_KEYS, type RowKey } from "./customer.js";
+import type { PgForeignKey, PgRelation } from "./catalog.js";
+import type { PgSession } from "./session.js";
 
 const q = (name: string) => pg.escapeIdentifier(name);
 const table = (rel: PgRelation) => `${q(rel.schema)}.${q(rel.name)}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, tempTree } from "./helpers.js";
+import { cli, tempTree } from "../harness/helpers.js";
 
 describe("init and map check", () => {
   it("init writes a commented config and data map that check cleanly, and the store with its key", () => {

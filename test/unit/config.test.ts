@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { buildConfig, ConfigError, loadConfig } from "../src/config/load.js";
-import { DataMap } from "../src/map/data-map.js";
-import { FIXTURES, ROOT, tempTree } from "./helpers.js";
+import { buildConfig, ConfigError, loadConfig } from "../../src/config/load.js";
+import { DataMap } from "../../src/map/data-map.js";
+import { collect, scan } from "../../src/index.js";
+import { FIXTURES, ROOT, tempTree } from "../harness/helpers.js";
 
 const build = (raw: unknown) => buildConfig(raw, "straymap.yaml", ROOT);
 const error = (raw: unknown) => {
@@ -35,9 +36,17 @@ describe("config validation", () => {
     [{ phoneRegion: "USA" }, /phoneRegion: use a two-letter region/],
     [{ rules: [{ id: "x", values: { validator: "astrology" } }] }, /rules\[0\]\.values\.validator/],
     [{ sources: [{ id: "a", kind: "fs", path: ".", password: "hunter2" }] }, /sources\[0\]\.password: secrets must not be written in the config/],
-    [{ sources: [{ id: "a", kind: "fs", path: "${STRAYMAP_TEST_UNSET}" }] }, /sources\[0\]\.path: environment variable STRAYMAP_TEST_UNSET is not set/],
   ])("%j is refused, naming the key", (raw, message) => {
     expect(error(raw)).toMatch(message);
+  });
+
+  it("needs a source's environment variables only when that source runs", async () => {
+    const config = build({ sources: [{ id: "a", kind: "fs", path: "${STRAYMAP_TEST_UNSET}" }, { id: "b", kind: "fs", path: join(FIXTURES, "sweep") }] });
+    expect(config.sourceIds).toEqual(["a", "b"]);
+    // Running the other source works; running this one is a configuration error naming the key.
+    const other = await collect(scan({ config, sources: ["b"], customer: { emails: ["nobody@example.org"] } }));
+    expect(other.coverage.summary.failed).toBe(0);
+    expect(() => scan({ config, sources: ["a"], customer: { emails: ["nobody@example.org"] } })).toThrow(/sources\[0\]\.path: environment variable STRAYMAP_TEST_UNSET is not set/);
   });
 
   it("fills ${ENV} references from the environment", () => {

@@ -7,16 +7,16 @@ import { gzipSync } from "node:zlib";
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import yazl from "yazl";
-import { collect, scan } from "../src/index.js";
-import { buildConfig } from "../src/config/load.js";
-import { Engine } from "../src/engine/run.js";
-import { CustomerMatcher } from "../src/match/customer.js";
-import { S3Source } from "../scanners/s3.js";
-import { DEFAULT_LIMITS } from "../src/engine/limits.js";
-import type { Enumerated } from "../src/types.js";
-import type { Source } from "../src/engine/scanner.js";
-import { S3Proxy } from "./s3-proxy.js";
-import { ROOT, cliAsync, tempTree } from "./helpers.js";
+import { collect, scan } from "../../src/index.js";
+import { buildConfig } from "../../src/config/load.js";
+import { Engine } from "../../src/engine/run.js";
+import { CustomerMatcher } from "../../src/match/customer.js";
+import { S3Source } from "../../scanners/s3.js";
+import { DEFAULT_LIMITS } from "../../src/engine/limits.js";
+import type { Enumerated } from "../../src/types.js";
+import { S3Proxy } from "../harness/s3-proxy.js";
+import { sourceContract } from "../harness/source-contract.js";
+import { ROOT, cliAsync, replaySource, tempTree } from "../harness/helpers.js";
 
 // s3rver's fixed test credentials, through the standard AWS environment variables.
 Object.assign(process.env, { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
@@ -109,10 +109,12 @@ describe("s3 scan", () => {
     await put("gone/a.csv", "email\nalice@example.com\n");
     await put("gone/b.csv", "email\nalice@example.com\n");
     const s3 = new S3Source("bucket", { bucket: BUCKET, prefix: "gone/", endpoint: proxy.url, forcePathStyle: true, versions: false, maxAttempts: 2 });
+    const session = await s3.open({ limits: DEFAULT_LIMITS, job: "scan" });
     const listed: Enumerated[] = [];
-    for await (const e of s3.enumerate({ limits: DEFAULT_LIMITS })) listed.push(e);
+    for await (const e of session.enumerate!({ limits: DEFAULT_LIMITS })) listed.push(e);
     await direct.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "gone/a.csv" }));
-    const replay: Source = { id: "bucket", kind: "s3", enumerate: async function* () { yield* listed; } };
+    // The items read through the session that listed them; it closes when the run ends.
+    const replay = replaySource("bucket", "s3", listed, () => session.close());
     const r = await collect(new Engine({ mode: "scan", matcher: new CustomerMatcher(alice), query: alice }).run([replay]));
     expect(r.coverage.items.find((e) => e.path === "a.csv")).toMatchObject({ status: "failed", error: expect.stringMatching(/NoSuchKey|does not exist/) });
     expect(r.findings.map((f) => f.location.path)).toEqual(["b.csv"]);
@@ -151,6 +153,16 @@ describe("s3 scan", () => {
       ]),
     );
     expect(r.findings).toHaveLength(2);
+  });
+});
+
+describe("s3 source contract", () => {
+  beforeAll(() => Promise.all(Array.from({ length: 30 }, (_, i) => put(`contract/f${i}.csv`, i % 5 === 0 ? "email\nalice@example.com\n" : "email\nbob@example.org\n"))));
+  sourceContract(() => {
+    return {
+      create: () => new S3Source("bucket", { bucket: BUCKET, prefix: "contract/", endpoint: proxy.url, forcePathStyle: true, versions: false, maxAttempts: 2 }),
+      minItems: 30,
+    };
   });
 });
 

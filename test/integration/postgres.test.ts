@@ -1,10 +1,10 @@
 import { describe, expect, it, beforeAll } from "vitest";
 import pg from "pg";
-import { collect, scan, sweep } from "../src/index.js";
-import { buildConfig } from "../src/config/load.js";
-import { PgSession, displayTarget } from "../src/db/pg-session.js";
-import type { Finding, RunResult } from "../src/index.js";
-import { cli, ROOT, tempTree } from "./helpers.js";
+import { collect, scan, sweep } from "../../src/index.js";
+import { buildConfig } from "../../src/config/load.js";
+import { PgSession, displayTarget } from "../../scanners/postgres/session.js";
+import type { Finding, RunResult } from "../../src/index.js";
+import { cli, ROOT, tempTree } from "../harness/helpers.js";
 
 const MARY = "MARY.SMITH@sakilacustomer.org";
 const owner = () => process.env.STRAYMAP_TEST_PG!;
@@ -178,8 +178,8 @@ describe("postgres sweep", () => {
 
 describe("postgres restore-check", () => {
   it("finds a closed request's customer in a restored database by the stored hashes alone", async () => {
-    const { Store } = await import("../src/store/store.js");
-    const { restoreCheck } = await import("../src/index.js");
+    const { Store } = await import("../../src/store/store.js");
+    const { restoreCheck } = await import("../../src/index.js");
     const dir = tempTree({});
     const store = new Store(`${dir}/.straymap/straymap.db`);
     try {

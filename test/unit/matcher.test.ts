@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { CustomerMatcher, InvalidIdentifierError } from "../src/match/customer.js";
+import { CustomerMatcher, InvalidIdentifierError } from "../../src/match/customer.js";
 
 const alice = new CustomerMatcher({ emails: ["Alice@Example.com "] });
 const kinds = (m: CustomerMatcher, text: string) => m.find(text).map((h) => `${h.identifier}:${h.variant}`);
