@@ -1,5 +1,7 @@
 import type { ScannerModule } from "../src/engine/scanner.js";
 import { fsScanner } from "./fs.js";
+import { graphDriveScanner } from "./graph-drive.js";
+import { graphMailScanner } from "./graph-mail.js";
 import { postgresScanner } from "./postgres.js";
 import { s3Scanner } from "./s3.js";
 
@@ -8,4 +10,6 @@ export const SCANNERS: Record<string, ScannerModule<any>> = {
   [fsScanner.kind]: fsScanner,
   [postgresScanner.kind]: postgresScanner,
   [s3Scanner.kind]: s3Scanner,
+  [graphDriveScanner.kind]: graphDriveScanner,
+  [graphMailScanner.kind]: graphMailScanner,
 };

@@ -424,6 +424,11 @@ export class GraphEmulator {
     this.faults.push({ ...fault, left: fault.times ?? 1 });
   }
 
+  /** Forget the faults not yet used up. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Requests to Graph and the download host other than GET (the token endpoint aside). */
   writes(): LoggedRequest[] {
     return this.requests.filter((r) => r.origin !== "login" && r.method !== "GET");

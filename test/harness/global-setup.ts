@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import pg from "pg";
 import { createPagila, databaseUrl } from "./pg-harness.js";
 import { ROOT } from "./helpers.js";
-import { createTestTls, removeTestTls, type TestTls } from "./harness/tls.js";
+import { createTestTls, removeTestTls, type TestTls } from "./tls.js";
 
 // One PostgreSQL for the whole run, loaded with Pagila and the hard cases.
 // Test files find it through STRAYMAP_TEST_PG (owner) and STRAYMAP_TEST_PG_READER.
