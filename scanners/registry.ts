@@ -2,6 +2,7 @@ import type { ScannerModule } from "../src/engine/scanner.js";
 import { fsScanner } from "./fs.js";
 import { graphDriveScanner } from "./graph-drive.js";
 import { graphMailScanner } from "./graph-mail.js";
+import { imapScanner } from "./imap.js";
 import { postgresScanner } from "./postgres.js";
 import { s3Scanner } from "./s3.js";
 
@@ -12,4 +13,5 @@ export const SCANNERS: Record<string, ScannerModule<any>> = {
   [s3Scanner.kind]: s3Scanner,
   [graphDriveScanner.kind]: graphDriveScanner,
   [graphMailScanner.kind]: graphMailScanner,
+  [imapScanner.kind]: imapScanner,
 };
