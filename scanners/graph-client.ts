@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import { resolve } from "node:path";
 import { Readable } from "node:stream";
 import type { z } from "zod";
@@ -121,7 +122,8 @@ export function describeGraphError(e: unknown, secret?: string): string {
   const err = e as { statusCode?: number; code?: string | null; message?: string; name?: string };
   let text: string;
   if (typeof err?.statusCode === "number" && err.statusCode > 0) {
-    text = `Graph ${err.statusCode}${err.code ? ` ${err.code}` : ""}${err.message ? `: ${err.message}` : ""}`;
+    // A failed content stream comes without its JSON body: the status's name then says what there is.
+    text = `Graph ${err.statusCode}${err.code ? ` ${err.code}` : ""}${err.message ? `: ${err.message}` : ` ${STATUS_CODES[err.statusCode] ?? ""}`}`;
   } else if (err?.name === "AuthenticationError" || err?.name === "CredentialUnavailableError") {
     // Azure's messages run on with trace ids and links: the AADSTS code and its sentence are what help.
     const aadsts = /AADSTS\d+:[^.]*\./.exec(err.message ?? "")?.[0];
@@ -130,7 +132,7 @@ export function describeGraphError(e: unknown, secret?: string): string {
     text = describeError(e);
   }
   text = text.replace(/\s+/g, " ").trim();
-  if (secret) text = text.split(secret).join("***");
+  if (secret && secret.length >= 6) text = text.split(secret).join("***");
   return text.replace(/Bearer [\w.~+/-]+=*/g, "Bearer ***");
 }
 

@@ -82,10 +82,24 @@ function describeImapError(e: unknown, s: ImapSettings): string {
   let text: string;
   if (err?.authenticationFailed) text = `login refused: ${err.responseText ?? "authentication failed"}${err.serverResponseCode ? ` (${err.serverResponseCode})` : ""}`;
   else if (err?.responseText) text = `${err.responseText}${err.serverResponseCode ? ` (${err.serverResponseCode})` : ""}`;
-  else if (/SSL|TLS|certificate|wrong version number|EPROTO/i.test(`${err?.code ?? ""} ${err?.message ?? ""}`)) text = `TLS failed: ${describeError(e)}${err.code && !describeError(e).includes(err.code) ? ` (${err.code})` : ""}`;
+  else if (/SSL|TLS|CERT|certificate|wrong version number|EPROTO/i.test(`${err?.code ?? ""} ${err?.message ?? ""}`)) text = `TLS failed: ${describeTls(err)}`;
   else text = describeError(e);
-  for (const secret of [s.password, s.accessToken]) if (secret) text = text.split(secret).join("***");
+  for (const secret of [s.password, s.accessToken]) if (secret && secret.length >= 6) text = text.split(secret).join("***");
   return text;
+}
+
+/** What a person can do about a TLS failure, rather than OpenSSL's internals. */
+function describeTls(err: { code?: string; message?: string }): string {
+  const code = err.code ?? "";
+  if (/WRONG_VERSION_NUMBER/.test(code) || /wrong version number/.test(err.message ?? "")) {
+    return "the server does not speak TLS on this port (set tls: false for a STARTTLS port such as 143, or use the implicit TLS port, usually 993)";
+  }
+  if (/SELF_SIGNED/.test(code)) return `the server's certificate is self-signed and not trusted (${code}); add its CA to NODE_EXTRA_CA_CERTS`;
+  if (/CERT_HAS_EXPIRED/.test(code)) return `the server's certificate has expired (${code})`;
+  if (/ALTNAME/.test(code)) return `the server's certificate is not for this host name (${code})`;
+  if (/UNABLE_TO_(GET_ISSUER|VERIFY)/.test(code)) return `the server's certificate is not trusted (${code}); add its CA to NODE_EXTRA_CA_CERTS`;
+  const last = (err.message ?? "").split(":").map((p) => p.trim()).filter((p) => p && !/^\.\.|\.c$|^\d+$|^[0-9A-F]{8,}$/.test(p));
+  return `${last.at(-1) ?? "handshake failed"}${code ? ` (${code})` : ""}`;
 }
 
 class ImapSession implements SourceSession {

@@ -132,7 +132,7 @@ describe("imap", () => {
   it("a TLS failure (TLS asked of a server port that does not speak it) is one clear failed entry", async () => {
     const r = await run({ tls: true });
     expect(r.coverage.items).toHaveLength(1);
-    expect(r.coverage.items[0]).toMatchObject({ status: "failed", error: expect.stringMatching(/^imap source "helpdesk" stopped: IMAP support@example.com at 127\.0\.0\.1:\d+: TLS failed: /) });
+    expect(r.coverage.items[0]).toMatchObject({ status: "failed", error: expect.stringMatching(/^imap source "helpdesk" stopped: IMAP support@example.com at 127\.0\.0\.1:\d+: TLS failed: the server does not speak TLS on this port \(set tls: false for a STARTTLS port such as 143, or use the implicit TLS port, usually 993\)$/) });
   });
 
   it("sweeps list mail without downloading it, the first time and the next", async () => {
