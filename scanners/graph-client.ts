@@ -152,22 +152,58 @@ export async function* prefetched(entries: AsyncIterable<Enumerated>, window: nu
     yield* entries;
     return;
   }
+  // A pump lists ahead (up to `window` entries, their downloads started) while entries are handed on as they come.
   const it = entries[Symbol.asyncIterator]();
   const queue: Enumerated[] = [];
   let done = false;
+  let stopped = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  let room: (() => void) | undefined;
+  const signal = (which: "wake" | "room") => {
+    const f = which === "wake" ? wake : room;
+    if (which === "wake") wake = undefined;
+    else room = undefined;
+    f?.();
+  };
+  const pump = (async () => {
+    try {
+      while (!stopped) {
+        if (queue.length >= window) {
+          await new Promise<void>((r) => (room = r));
+          continue;
+        }
+        const next = await it.next();
+        if (next.done) break;
+        queue.push(withPrefetch(next.value, maxBytes));
+        signal("wake");
+      }
+    } catch (e) {
+      failure = e;
+    } finally {
+      done = true;
+      signal("wake");
+    }
+  })();
   try {
     for (;;) {
-      while (!done && queue.length < window) {
-        const next = await it.next();
-        if (next.done) done = true;
-        else queue.push(withPrefetch(next.value, maxBytes));
-      }
       const head = queue.shift();
-      if (!head) return;
-      yield head;
+      if (head) {
+        signal("room");
+        yield head;
+        continue;
+      }
+      if (done) {
+        if (failure) throw failure;
+        return;
+      }
+      await new Promise<void>((r) => (wake = r));
     }
   } finally {
-    if (!done) await it.return?.();
+    stopped = true;
+    signal("room");
+    await pump;
+    if (!done || failure === undefined) await it.return?.(undefined);
   }
 }
 

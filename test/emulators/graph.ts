@@ -46,6 +46,9 @@ export interface LoggedRequest {
   status: number;
   /** Whether an Authorization header came with it. */
   authorization: boolean;
+  /** When it arrived and when it was answered (ms since the epoch). */
+  at: number;
+  done?: number;
 }
 
 export interface Fault {
@@ -434,6 +437,16 @@ export class GraphEmulator {
     return this.requests.filter((r) => r.origin !== "login" && r.method !== "GET");
   }
 
+  /** The most requests that were being answered at the same moment. */
+  peakConcurrency(from = 0): number {
+    const events = this.requests.slice(from).flatMap((r) => [[r.at, 1], [r.done ?? r.at, -1]] as [number, number][]);
+    events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let now = 0;
+    let peak = 0;
+    for (const [, d] of events) peak = Math.max(peak, (now += d));
+    return peak;
+  }
+
   /** Content downloads served (200 or 206 from the download host). */
   downloadCount(): number {
     return this.requests.filter((r) => r.origin === "download" && r.status < 300).length;
@@ -445,7 +458,7 @@ export class GraphEmulator {
     const url = req.url ?? "/";
     const path = decodeURIComponent(url.split("?")[0]!);
     const origin: LoggedRequest["origin"] = side === "download" ? "download" : path.startsWith("/v1.0/") ? "graph" : "login";
-    const entry: LoggedRequest = { origin, method: req.method ?? "GET", url, status: 0, authorization: req.headers.authorization !== undefined };
+    const entry: LoggedRequest = { origin, method: req.method ?? "GET", url, status: 0, authorization: req.headers.authorization !== undefined, at: Date.now() };
     this.requests.push(entry);
     const body = await new Promise<Buffer>((resolve) => {
       const chunks: Buffer[] = [];
@@ -456,6 +469,7 @@ export class GraphEmulator {
     const requestId = randomUUID();
     const send = (status: number, payload: Buffer | string | object, headers: Record<string, string> = {}) => {
       entry.status = status;
+      entry.done = Date.now();
       const isJson = !(Buffer.isBuffer(payload) || typeof payload === "string");
       const data = isJson ? JSON.stringify(payload) : payload;
       res.writeHead(status, {

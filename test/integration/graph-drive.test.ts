@@ -58,7 +58,8 @@ beforeEach(() => {
 describe("graph-drive", () => {
   it("reads every file of a OneDrive and of each library of a site, with exact locations, and lists the recycle bin", async () => {
     const r = await run({ users: ["finance@example.com", "nodrive@example.com"], sites: ["Operations"] });
-    const found = r.findings.map((f) => ({ path: f.location.path, drive: f.location.drive, row: f.location.row, column: f.location.column, line: f.location.line, uri: f.location.uri, itemId: f.location.itemId }));
+    const byPlace = (a: { drive?: string; path: string }, b: { drive?: string; path: string }) => `${a.drive}|${a.path}`.localeCompare(`${b.drive}|${b.path}`);
+    const found = r.findings.map((f) => ({ path: f.location.path, drive: f.location.drive, row: f.location.row, column: f.location.column, line: f.location.line, uri: f.location.uri, itemId: f.location.itemId })).sort(byPlace);
     const finance = graph.drive("finance@example.com");
     const ops = graph.drive("Ops/Documents");
     expect(found).toEqual([
@@ -68,8 +69,9 @@ describe("graph-drive", () => {
       { path: "crm/contacts.csv", drive: "Operations / Documents", row: 2, column: "email", line: 2, uri: "https://example.sharepoint.com/sites/Ops/Shared%20Documents/crm/contacts.csv", itemId: expect.any(String) },
     ]);
     // The item id is the drive item's, the one an admin looks up.
-    expect(r.findings[0]!.location.itemId).toBe([...finance.items.values()].find((i) => i.name === "subs.csv")!.id);
-    expect(r.findings[0]!.location.container).toEqual([
+    const subs = r.findings.find((f) => f.location.path === "Exports/2026/subs.csv")!;
+    expect(subs.location.itemId).toBe([...finance.items.values()].find((i) => i.name === "subs.csv")!.id);
+    expect(subs.location.container).toEqual([
       { kind: "drive", name: "OneDrive of finance@example.com", id: finance.id },
       { kind: "folder", name: "Exports", id: expect.any(String) },
       { kind: "folder", name: "2026", id: expect.any(String) },
