@@ -1,4 +1,4 @@
-import type { EnumerateContext, Narrowed, OpenContext, ScannerModule, Source, SourceSession } from "../src/engine/scanner.js";
+import type { EnumerateContext, Narrowed, OpenContext, ScannerModule, Source, SourceSession, SourceState } from "../src/engine/scanner.js";
 import type { CustomerQuery } from "../src/match/customer.js";
 import { memo, zod } from "../src/lazy.js";
 import { folderFilter, pathFilter, type PathFilter } from "../src/sources/common.js";
@@ -37,6 +37,7 @@ const settings = memo(() => {
 /** Files up to this size are downloaded ahead of the readers (see prefetched). */
 const PREFETCH_MAX_BYTES = 4 * 1024 * 1024;
 const ITEM_FIELDS = "id,name,size,file,folder,parentReference,webUrl,cTag,eTag,lastModifiedDateTime";
+const DELTA_FIELDS = `${ITEM_FIELDS},root,deleted`;
 
 interface DriveJson {
   id: string;
@@ -55,6 +56,28 @@ interface DriveItemJson {
   file?: { mimeType?: string };
   folder?: { childCount?: number };
   parentReference?: { driveId?: string; id?: string; path?: string };
+  root?: object;
+  deleted?: { state?: string };
+}
+
+/** A drive item as a sweep remembers it between runs (see walkByDelta). */
+interface KnownItem {
+  name: string;
+  parent?: string;
+  folder?: boolean;
+  file?: boolean;
+  size?: number;
+  cTag?: string;
+  modified?: string;
+  webUrl?: string;
+  mimeType?: string;
+  /** The path the webUrl was given for: a folder moved since changes the path, and the webUrl with it. */
+  path?: string;
+}
+interface DriveDeltaState {
+  deltaLink: string;
+  rootId: string;
+  items: Record<string, KnownItem>;
 }
 interface SiteJson {
   id: string;
@@ -91,7 +114,7 @@ export class GraphDriveSource implements Source {
     const api = await connectGraph(this.s, this.configDir);
     // Downloads run ahead of the readers in scans, not in sweeps: an unchanged file must not be fetched at all.
     const window = ctx.job === "sweep" || ctx.limits.concurrency <= 1 ? 1 : ctx.limits.concurrency * 4;
-    return new GraphDriveSession(this.id, this.s, api, window);
+    return new GraphDriveSession(this.id, this.s, api, window, ctx.state);
   }
 }
 
@@ -104,6 +127,8 @@ class GraphDriveSession implements SourceSession {
     private readonly s: GraphDriveSettings,
     private readonly api: GraphApi,
     private readonly window: number,
+    /** Sweeps: what the last sweep saw of each drive, kept current with delta queries. */
+    private readonly state?: SourceState,
   ) {
     this.files = pathFilter({ include: s.include, exclude: s.exclude, where: `source ${id}` });
     this.folders = folderFilter({ include: s.include, exclude: s.exclude, where: `source ${id}` });
@@ -120,7 +145,7 @@ class GraphDriveSession implements SourceSession {
         yield t;
         continue;
       }
-      yield* this.walk(t, ctx);
+      yield* this.state ? this.walkByDelta(t, this.state, ctx) : this.walk(t, ctx);
       if (this.s.recycleBin && t.drive.sharePointIds?.siteId && t.label.startsWith("OneDrive of ")) yield* this.recycleBin(t.drive.sharePointIds.siteId, t.label);
     }
   }
@@ -259,6 +284,105 @@ class GraphDriveSession implements SourceSession {
       }
       // Depth first, in name order.
       stack.push(...subfolders.reverse());
+    }
+  }
+
+  /**
+   * Sweeps: the drive's items from the last sweep, brought up to date with one delta query (only what changed
+   * since is listed), then every file yielded as the walk would (the sweep cache decides what to read again).
+   * Delta results carry no paths: they are rebuilt from parent ids, so moved folders move their files too.
+   */
+  private async *walkByDelta(t: Target, state: SourceState, ctx: EnumerateContext): AsyncGenerator<Enumerated> {
+    const key = `delta:${t.drive.id}`;
+    const saved = state.get<DriveDeltaState>(key);
+    let known = new Map<string, KnownItem>(saved ? Object.entries(saved.items) : []);
+    let rootId = saved?.rootId;
+    const fresh = `/drives/${t.drive.id}/root/delta?$select=${DELTA_FIELDS}`;
+    let deltaLink: string | undefined;
+    for (const start of saved ? [saved.deltaLink, fresh] : [fresh]) {
+      try {
+        const pages = this.api.pages<DriveItemJson>(start);
+        for (let r = await pages.next(); ; r = await pages.next()) {
+          if (r.done) {
+            deltaLink = r.value;
+            break;
+          }
+          for (const x of r.value) {
+            if (x.deleted) known.delete(x.id);
+            else {
+              if (x.root) rootId = x.id;
+              known.set(x.id, { name: x.name, parent: x.parentReference?.id, folder: Boolean(x.folder), file: Boolean(x.file), size: x.size, cTag: x.cTag ?? x.eTag, modified: x.lastModifiedDateTime, webUrl: x.webUrl, mimeType: x.file?.mimeType });
+            }
+          }
+        }
+        break;
+      } catch (e) {
+        // An expired delta link (410 Gone, resyncRequired): list the drive again from scratch.
+        const status = (e as { statusCode?: number }).statusCode;
+        if (start !== fresh && (status === 410 || /resync/i.test(String((e as { code?: string }).code)))) {
+          known = new Map();
+          rootId = undefined;
+          continue;
+        }
+        yield this.entry(t.drive.webUrl ?? t.drive.id, "", "failed", `could not list the drive's changes: ${this.api.describe(e)}`, t.label);
+        return;
+      }
+    }
+    if (!deltaLink || !rootId) {
+      yield* this.walk(t, ctx);
+      return;
+    }
+    const paths = new Map<string, string | undefined>([[rootId, ""]]);
+    const pathOf = (id: string): string | undefined => {
+      if (paths.has(id)) return paths.get(id);
+      const k = known.get(id);
+      const parent = k?.parent ? pathOf(k.parent) : undefined;
+      const path = k && parent !== undefined ? (parent ? `${parent}/${k.name}` : k.name) : undefined;
+      paths.set(id, path);
+      return path;
+    };
+    const chain = (id: string | undefined): ContainerLink[] => {
+      const links: ContainerLink[] = [];
+      for (let cur = id; cur && cur !== rootId; cur = known.get(cur)?.parent) links.unshift({ kind: "folder", name: known.get(cur)!.name, id: cur });
+      return links;
+    };
+    // Delta lists a moved folder, not what is inside it: the webUrl of what moved with it follows its new path
+    // (a SharePoint webUrl is the library's plus the path inside it).
+    for (const [id, k] of known) {
+      const path = pathOf(id);
+      if (path === undefined || path === k.path) continue;
+      if (k.path !== undefined && t.drive.webUrl) k.webUrl = `${t.drive.webUrl}/${path.split("/").map(encodeURIComponent).join("/")}`;
+      k.path = path;
+    }
+    state.set(key, { deltaLink, rootId, items: Object.fromEntries(known) } satisfies DriveDeltaState);
+
+    const folder = this.s.folder?.replace(/^\/+|\/+$/g, "");
+    const inScope = (path: string) => !folder || path === folder || path.startsWith(`${folder}/`);
+    // A folder left out by an exclude glob is one skipped entry; nothing under it is listed.
+    const excluded = (id: string | undefined): boolean => {
+      for (let cur = id; cur && cur !== rootId; cur = known.get(cur)?.parent) {
+        const k = known.get(cur);
+        if (k?.folder && this.folders(pathOf(cur) ?? "")) return true;
+      }
+      return false;
+    };
+    const entries = [...known.entries()].map(([id, k]) => ({ id, k, path: pathOf(id) })).filter((e) => e.path !== undefined && e.id !== rootId && inScope(e.path!));
+    entries.sort((a, b) => (a.path! < b.path! ? -1 : 1));
+    for (const { id, k, path } of entries) {
+      if (ctx.signal?.aborted) return;
+      if (excluded(k.parent)) continue;
+      if (k.folder) {
+        const skip = this.folders(path!);
+        if (skip) yield this.entry(k.webUrl ?? path!, path!, "skipped", skip, t.label, id);
+        continue;
+      }
+      const skip = this.files(path!);
+      if (skip) yield this.entry(k.webUrl ?? path!, path!, "skipped", skip, t.label, id);
+      else if (!k.file) yield this.entry(k.webUrl ?? path!, path!, "skipped", "not a file (a OneNote notebook, a package or a link)", t.label, id);
+      else {
+        const json: DriveItemJson = { id, name: k.name, size: k.size, webUrl: k.webUrl, cTag: k.cTag, lastModifiedDateTime: k.modified, file: { mimeType: k.mimeType } };
+        yield { item: this.item(t.drive.id, json, path!, t.label, [{ kind: "drive", name: t.label, id: t.drive.id }, ...chain(k.parent)]) };
+      }
     }
   }
 

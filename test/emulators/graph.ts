@@ -375,6 +375,18 @@ export class GraphEmulator {
     }
   }
 
+  /** Move an item (a folder moves with everything in it) under another folder, created when missing. As in Graph,
+   *  only the moved item itself shows in the next delta. */
+  moveItem(driveRef: string, path: string, toFolder: string): void {
+    const drive = this.drive(driveRef);
+    const item = this.itemByPath(drive, path);
+    let parent = drive.items.get(drive.rootId)!;
+    for (const part of toFolder.split("/").filter(Boolean)) parent = this.child(drive, parent, part) ?? this.addItem(drive, parent.id, part, true, undefined, new Date());
+    item.parentId = parent.id;
+    item.version++;
+    item.seq = ++drive.seq;
+  }
+
   /** Move an item to its site's recycle bin (deleted from the drive; listed in /sites/{id}/recycleBin/items). */
   recycle(driveRef: string, path: string, deletedDateTime = new Date()): void {
     const drive = this.drive(driveRef);

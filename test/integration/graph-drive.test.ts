@@ -124,21 +124,54 @@ describe("graph-drive", () => {
     }
   }, 90_000);
 
-  it("a second sweep downloads nothing unchanged, and reads a changed file again", async () => {
+  it("a second sweep lists only changes (delta) and downloads nothing unchanged; changed, new, moved and deleted files are followed", async () => {
     const cacheFile = join(tmp, "sweep-cache.json");
     const config = configFor({ users: ["finance@example.com"], sites: ["https://example.sharepoint.com/sites/Ops"], recycleBin: false });
+    const sorted = (r: Awaited<ReturnType<typeof collect>>) => r.findings.map((f) => JSON.stringify(f)).sort();
+    const paths = (r: Awaited<ReturnType<typeof collect>>) => r.coverage.items.filter((e) => e.member === undefined).map((e) => `${e.drive}: ${e.path}`).sort();
     const first = await collect(sweep({ config, cacheFile }));
     expect(first.coverage.summary.failed).toBe(0);
     expect(graph.downloadCount()).toBe(11); // the CSV files; notes.txt is not tabular and is not read in a sweep
+    expect(paths(first)).toContain("Operations / Exports: daily/part-3.csv");
+
     graph.requests.length = 0;
     const second = await collect(sweep({ config, cacheFile }));
     expect(graph.downloadCount()).toBe(0);
-    const sorted = (r: typeof first) => r.findings.map((f) => JSON.stringify(f)).sort();
     expect(sorted(second)).toEqual(sorted(first));
+    expect(paths(second)).toEqual(paths(first));
+    // One delta call per drive (3 drives), no folder walk.
+    expect(graph.requests.filter((q) => q.url.includes("/root/delta"))).toHaveLength(3);
+    expect(graph.requests.filter((q) => q.url.includes("/children"))).toHaveLength(0);
+
     graph.putFile("Ops/Exports", "daily/part-3.csv", "email,phone\nx@example.com,+1 415 555 0101\n");
+    graph.putFile("Ops/Exports", "weekly/new.csv", "email\ny@example.com\n");
+    graph.removeItem("Ops/Exports", "daily/part-4.csv");
+    graph.moveItem("finance@example.com", "Exports/tmp", "Old");
     graph.requests.length = 0;
-    await collect(sweep({ config, cacheFile }));
-    expect(graph.downloadCount()).toBe(1);
+    const third = await collect(sweep({ config, cacheFile }));
+    expect(paths(third)).toEqual(
+      [...paths(first).filter((p) => !/daily\/part-4.csv|Exports\/tmp/.test(p)), "Operations / Exports: weekly/new.csv", "OneDrive of finance@example.com: Old/tmp/scratch.csv"].sort(),
+    );
+    expect(third.findings.filter((f) => f.location.path === "daily/part-3.csv").map((f) => f.piiType).sort()).toEqual(["email", "phone"]);
+    const moved = third.coverage.items.find((e) => e.path === "Old/tmp/scratch.csv")!;
+    expect(moved.uri).toBe("https://example-my.sharepoint.com/personal/finance_example_com/Documents/Old/tmp/scratch.csv");
+    // The changed file, the new one, and the moved one (its place changed, so its findings are located anew).
+    expect(graph.downloadCount()).toBe(3);
+    expect(graph.requests.filter((q) => q.url.includes("/children"))).toHaveLength(0);
+  });
+
+  it("an expired delta link (410) lists the drive again from scratch", async () => {
+    const cacheFile = join(tmp, "sweep-cache-410.json");
+    const config = configFor({ users: ["finance@example.com"], recycleBin: false });
+    const first = await collect(sweep({ config, cacheFile }));
+    graph.fail({ match: /\/root\/delta\?token=/, status: 410, code: "resyncRequired", message: "Resync required. Replace any local items with the server's version.", times: 1 });
+    graph.requests.length = 0;
+    const second = await collect(sweep({ config, cacheFile }));
+    expect(second.coverage.summary).toEqual(first.coverage.summary);
+    const deltas = graph.requests.filter((q) => q.url.includes("/root/delta"));
+    expect(deltas.map((q) => q.status)).toEqual([410, ...deltas.slice(1).map(() => 200)]);
+    expect(deltas[1]!.url).not.toContain("token="); // listed again from the start, page by page
+    expect(graph.downloadCount()).toBe(0);
   });
 
   it("scan --fast asks Microsoft Search and says what it cannot see", async () => {
