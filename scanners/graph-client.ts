@@ -119,15 +119,21 @@ export async function connectGraph(s: GraphAuthSettings, configDir: string): Pro
 
 /** "Graph 404 MailboxNotEnabledForRESTAPI: The mailbox is …", or the sign-in failure's first sentence; secrets masked. */
 export function describeGraphError(e: unknown, secret?: string): string {
-  const err = e as { statusCode?: number; code?: string | null; message?: string; name?: string };
+  const err = e as { statusCode?: number; code?: string | null; message?: string; name?: string; errorCode?: string; cause?: { code?: string; message?: string } };
+  const message = err?.message ?? "";
+  // Azure AD's messages run on with timestamps, trace ids and links: the AADSTS code and its sentence are what help.
+  const aadsts = /AADSTS\d+:.*?(?=\s+-\s+Correlation ID|\s+Trace ID:|\s+Correlation ID:|\s+Timestamp:|\r?\n|$)/s.exec(message)?.[0];
   let text: string;
   if (typeof err?.statusCode === "number" && err.statusCode > 0) {
     // A failed content stream comes without its JSON body: the status's name then says what there is.
-    text = `Graph ${err.statusCode}${err.code ? ` ${err.code}` : ""}${err.message ? `: ${err.message}` : ` ${STATUS_CODES[err.statusCode] ?? ""}`}`;
-  } else if (err?.name === "AuthenticationError" || err?.name === "CredentialUnavailableError") {
-    // Azure's messages run on with trace ids and links: the AADSTS code and its sentence are what help.
-    const aadsts = /AADSTS\d+:[^.]*\./.exec(err.message ?? "")?.[0];
-    text = `sign-in failed: ${aadsts ?? (err.message ?? "").split(/\r?\n/)[0]}`;
+    text = `Graph ${err.statusCode}${err.code ? ` ${err.code}` : ""}${message ? `: ${message}` : ` ${STATUS_CODES[err.statusCode] ?? ""}`}`;
+  } else if (aadsts) {
+    text = `sign-in failed: ${aadsts}`;
+  } else if (/endpoints_resolution_error|openid_config_error|network_error/.test(message)) {
+    text = `sign-in failed: the login host did not answer (${/^\w+/.exec(message)?.[0]}); check authorityHost, tenantId and the network`;
+  } else if (err?.cause?.code || err?.cause?.message) {
+    // fetch's "fetch failed" hides the cause (refused, DNS, TLS) one level down.
+    text = `${message}: ${err.cause.message ?? ""}${err.cause.code && !String(err.cause.message).includes(err.cause.code) ? ` (${err.cause.code})` : ""}`;
   } else {
     text = describeError(e);
   }

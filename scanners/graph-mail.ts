@@ -86,7 +86,7 @@ class GraphMailSession implements SourceSession {
     const stack: { folder: FolderJson; path: string }[] = [];
     try {
       const top: FolderJson[] = [];
-      for await (const page of api.pages<FolderJson>(`${base}/mailFolders?$top=100&includeHiddenFolders=false`)) top.push(...page);
+      for await (const page of api.pages<FolderJson>(`${base}/mailFolders?$top=100&includeHiddenFolders=true`)) top.push(...page);
       stack.push(...top.reverse().map((folder) => ({ folder, path: folder.displayName })));
     } catch (e) {
       // No Exchange Online licence (or an on-premises mailbox): nothing Graph can read, said once for the user.
@@ -111,7 +111,7 @@ class GraphMailSession implements SourceSession {
       if (folder.childFolderCount === 0) continue;
       try {
         const children: FolderJson[] = [];
-        for await (const page of api.pages<FolderJson>(`${base}/mailFolders/${folder.id}/childFolders?$top=100`)) children.push(...page);
+        for await (const page of api.pages<FolderJson>(`${base}/mailFolders/${folder.id}/childFolders?$top=100&includeHiddenFolders=true`)) children.push(...page);
         stack.push(...children.reverse().map((child) => ({ folder: child, path: `${path}/${child.displayName}` })));
       } catch (e) {
         yield this.entry(`${api.endpoint}/v1.0${base}/mailFolders/${folder.id}/childFolders`, `${user}/${path}`, "failed", `could not list the folders inside ${path}: ${api.describe(e)}`, user, path);
