@@ -158,6 +158,9 @@ describe("graph-drive", () => {
     // The changed file, the new one, and the moved one (its place changed, so its findings are located anew).
     expect(graph.downloadCount()).toBe(3);
     expect(graph.requests.filter((q) => q.url.includes("/children"))).toHaveLength(0);
+    // Put things back for the tests after this one.
+    graph.moveItem("finance@example.com", "Old/tmp", "Exports");
+    graph.putFile("Ops/Exports", "daily/part-4.csv", "email\nuser4@example.com\n");
   });
 
   it("an expired delta link (410) lists the drive again from scratch", async () => {
