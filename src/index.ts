@@ -122,7 +122,7 @@ export function restoreCheck(req: RunRequest & { store: Store }): AsyncIterable<
   const rows = req.store.db.prepare("SELECT id, identifier_hashes FROM requests WHERE status = 'closed'").all() as { id: string; identifier_hashes: string }[];
   for (const r of rows) for (const h of JSON.parse(r.identifier_hashes) as { kind: string; hash: string }[]) known.set(h.hash, { request: r.id, kind: h.kind });
   if (known.size === 0) throw new ConfigError("no closed request: restore-check looks for the customers of closed requests");
-  const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value), config.phoneRegion);
+  const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value));
   return engineFor({ mode: "hashes", matcher }, req, config).run(pickSources(req, config));
 }
 
