@@ -5,7 +5,6 @@ import type { Limits } from "./engine/limits.js";
 import type { Source } from "./engine/scanner.js";
 import { CustomerMatcher, type CustomerQuery } from "./match/customer.js";
 import { loadRules } from "./match/rules.js";
-import { setPhoneRegion } from "./match/validators.js";
 import { DataMap } from "./map/data-map.js";
 import { SweepCache } from "./store/sweep-cache.js";
 import { HashedMatcher } from "./match/hashed.js";
@@ -84,7 +83,7 @@ function engineFor(job: Job, req: RunRequest, config: Config): Engine {
 
 function rulesFor(config: Config) {
   try {
-    return loadRules(config.rules);
+    return loadRules(config.rules, { phoneRegion: config.phoneRegion });
   } catch (e) {
     throw new ConfigError(`${config.file ?? "straymap.yaml"}: ${(e as Error).message}`);
   }
@@ -105,7 +104,6 @@ export function scan(req: ScanRequest): AsyncIterable<ScanEvent> {
 /** Find columns that hold personal data in tabular files: one `pii-column` finding per column and type. */
 export function sweep(req: RunRequest): AsyncIterable<ScanEvent> {
   const config = resolveConfig(req.config);
-  setPhoneRegion(config.phoneRegion);
   const rules = rulesFor(config);
   const sources = pickSources(req, config);
   return engineFor({ mode: "sweep", rules }, req, config).run(sources);
