@@ -10,7 +10,7 @@ import { SweepCache } from "./store/sweep-cache.js";
 import { HashedMatcher } from "./match/hashed.js";
 import type { Store } from "./store/store.js";
 import { FsSource, type FsSettings } from "../scanners/fs.js";
-import type { CoverageEntry, CoverageSummary, Finding, ScanEvent } from "./types.js";
+import type { CoverageEntry, Finding, RunResult, ScanEvent } from "./types.js";
 
 export type * from "./types.js";
 export { ConfigError, loadConfig, type Config } from "./config/load.js";
@@ -124,11 +124,6 @@ export function restoreCheck(req: RunRequest & { store: Store }): AsyncIterable<
   return engineFor(new HashJob(matcher), req, config).run(pickSources(req, config));
 }
 
-export interface RunResult {
-  findings: Finding[];
-  coverage: { summary: CoverageSummary; items: CoverageEntry[] };
-  warnings: string[];
-}
 
 /** Gather a run's events into the `--format json` shape. */
 export async function collect(events: AsyncIterable<ScanEvent>): Promise<RunResult> {
