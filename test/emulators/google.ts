@@ -1,4 +1,6 @@
-import { createHash, createPublicKey, createVerify, randomBytes, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, createVerify, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 
 // A protocol emulator of the Google APIs straymap reads: Drive v3, Gmail v1 and
@@ -122,6 +124,8 @@ export interface LoggedRequest {
 export interface Fault {
   /** Matched against the path (e.g. /drive/v3/files/ID); a string matches as a substring. */
   path: RegExp | string;
+  /** Also matched against the query string, e.g. a folder id inside `q`. */
+  query?: RegExp;
   status: number;
   /** How many matching calls fail (default 1). */
   times?: number;
@@ -341,9 +345,9 @@ export class GoogleEmulator {
     this.faults = [];
   }
 
-  /** Calls that fetched content: Drive alt=media and export, Gmail format=raw. */
-  downloads(): LoggedRequest[] {
-    return this.requests.filter((r) => r.status < 300 && (r.query.alt === "media" || r.path.endsWith("/export") || (r.path.includes("/messages/") && r.query.format === "raw")));
+  /** Calls that fetched content (Drive alt=media and export, Gmail format=raw), from the `from`-th request on. */
+  downloads(from = 0): LoggedRequest[] {
+    return this.requests.slice(from).filter((r) => r.status < 300 && (r.query.alt === "media" || r.path.endsWith("/export") || (r.path.includes("/messages/") && r.query.format === "raw")));
   }
 
   // ------------------------------------------------------------ HTTP
@@ -364,7 +368,9 @@ export class GoogleEmulator {
       if (req.method === "POST" && path === "/token") return this.token(body, res, entry);
       const principal = this.authenticate(req);
       entry.principal = principal.email;
-      const fault = this.faults.find((f) => f.left > 0 && (typeof f.path === "string" ? path.includes(f.path) : f.path.test(path)));
+      const fault = this.faults.find(
+        (f) => f.left > 0 && (typeof f.path === "string" ? path.includes(f.path) : f.path.test(path)) && (!f.query || f.query.test(decodeURIComponent(url.search.replace(/\+/g, " ")))),
+      );
       if (fault) {
         fault.left--;
         const d = DEFAULT_FAULTS[fault.status] ?? DEFAULT_FAULTS[500]!;
@@ -1170,4 +1176,29 @@ function searchable(raw: Buffer): string {
     .filter((line) => !/^[A-Za-z0-9+/]{60,}={0,2}$/.test(line))
     .join("\n")
     .toLowerCase();
+}
+
+// ---------------------------------------------------------------- a service-account key for tests
+
+/**
+ * A service-account key file (JSON, as the Cloud console gives) whose token_uri is the emulator's,
+ * registered with the emulator for domain-wide delegation. Returns the file's path; `dir` is the caller's temp folder.
+ */
+export function serviceAccountKeyFile(emu: GoogleEmulator, dir: string, clientEmail = "straymap-scanner@example-project.iam.gserviceaccount.com"): string {
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" }, privateKeyEncoding: { type: "pkcs8", format: "pem" } });
+  emu.addServiceAccount(clientEmail, publicKey);
+  const file = join(dir, "service-account.json");
+  writeFileSync(
+    file,
+    JSON.stringify({
+      type: "service_account",
+      project_id: "example-project",
+      private_key_id: "0123456789abcdef",
+      private_key: privateKey,
+      client_email: clientEmail,
+      client_id: "100000000000000000001",
+      token_uri: `${emu.url}token`,
+    }),
+  );
+  return file;
 }
