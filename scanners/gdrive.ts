@@ -4,7 +4,7 @@ import type { EnumerateContext, Narrowed, OpenContext, ScannerModule, Source, So
 import { memo, zod } from "../src/lazy.js";
 import type { CustomerQuery } from "../src/match/customer.js";
 import { SkipError } from "../src/readers/types.js";
-import { pathFilter, type PathFilter } from "../src/sources/common.js";
+import { folderFilter, pathFilter, type PathFilter } from "../src/sources/common.js";
 import type { ContainerLink, CoverageEntry, Enumerated, Item } from "../src/types.js";
 import {
   GoogleAuth,
@@ -104,6 +104,8 @@ export class GdriveSource implements Source {
 class GdriveSession implements SourceSession {
   readonly concurrency: number;
   private readonly filter: PathFilter;
+  /** An exclude glob naming a folder ("Archive/**") leaves the whole folder out, as one skipped entry. */
+  private readonly folders: PathFilter;
 
   constructor(
     private readonly id: string,
@@ -112,6 +114,7 @@ class GdriveSession implements SourceSession {
     private readonly auth: GoogleAuth,
   ) {
     this.filter = pathFilter({ include: s.include, exclude: s.exclude, where: `source ${id}` });
+    this.folders = folderFilter({ include: s.include, exclude: s.exclude, where: `source ${id}` });
     this.concurrency = s.concurrency;
   }
 
@@ -276,7 +279,9 @@ class GdriveSession implements SourceSession {
           for (const f of page) {
             const path = folder.path ? `${folder.path}/${f.name}` : f.name!;
             if (f.mimeType === FOLDER) {
-              if (!this.folderExcluded(path)) queue.push({ id: f.id!, path, chain: [...folder.chain, { kind: "folder", name: f.name!, id: f.id! }] });
+              const excluded = this.folders(path);
+              if (excluded) yield { settled: { source: this.id, uri: f.webViewLink ?? `https://drive.google.com/drive/folders/${f.id}`, path, drive: drive.name, fileId: f.id!, status: "skipped", reason: excluded } };
+              else queue.push({ id: f.id!, path, chain: [...folder.chain, { kind: "folder", name: f.name!, id: f.id! }] });
               continue;
             }
             yield this.entry(drive, folder, f, path);
@@ -288,12 +293,6 @@ class GdriveSession implements SourceSession {
         yield { settled: { source: this.id, uri: `https://drive.google.com/drive/folders/${folder.id}`, path: folder.path, drive: drive.name, fileId: folder.id, status: "failed", error: (e as Error).message } };
       }
     }
-  }
-
-  /** An exclude glob that names a folder ("Archive/**") leaves the whole folder out. */
-  private folderExcluded(path: string): boolean {
-    const reason = this.filter(`${path}/`);
-    return reason !== undefined && reason.startsWith("excluded");
   }
 
   /** An item to read, or a settled entry (excluded, a shortcut, a Google file with nothing to export). */

@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { GaxiosError, GaxiosOptions, RetryConfig } from "gaxios";
-import type { OAuth2Client } from "google-auth-library";
-import type { GoogleApis } from "googleapis";
+import type { Common, GoogleApis } from "googleapis";
 import { ConfigError } from "../src/errors.js";
 import { zod } from "../src/lazy.js";
 import { RETRY, backoffMs, retryAfterMs } from "../src/sources/common.js";
@@ -61,7 +59,10 @@ export function checkGoogleSettings(id: string, s: GoogleSettings): void {
 }
 
 export type Google = GoogleApis;
-type Auth = OAuth2Client;
+// Types through googleapis' own re-exports: it bundles its own gaxios and google-auth-library.
+type Auth = Common.OAuth2Client;
+type GaxiosError = Common.GaxiosError;
+type RetryConfig = Common.RetryConfig;
 
 /** The googleapis package, loaded when a Google source opens (it takes seconds to import). */
 export async function loadGoogle(): Promise<Google> {
@@ -158,6 +159,8 @@ export function googleError(e: unknown): { status?: number; reason?: string; mes
   const err = e as GaxiosError & { status?: number };
   const status = err.response?.status ?? err.status;
   let data: unknown = err.response?.data;
+  // Stream calls (downloads, exports) carry Google's JSON error in the message only.
+  if (data === undefined && typeof err.message === "string" && err.message.trimStart().startsWith("{")) data = err.message;
   if (typeof data === "string") {
     try {
       data = JSON.parse(data);
@@ -187,7 +190,7 @@ export function describeGoogleError(what: string, e: unknown): string {
 export class GoogleCallError extends Error {
   constructor(
     what: string,
-    readonly cause: unknown,
+    override readonly cause: unknown,
   ) {
     super(describeGoogleError(what, cause));
   }
@@ -229,7 +232,7 @@ export function retryConfig(): RetryConfig {
 }
 
 /** Options every googleapis client of a source gets: the API root, the auth client, the retry policy. */
-export function clientOptions(s: GoogleSettings, auth: Auth): { auth: Auth; rootUrl: string; retryConfig: RetryConfig } & GaxiosOptions {
+export function clientOptions(s: GoogleSettings, auth: Auth): { auth: Auth; rootUrl: string; retryConfig: RetryConfig } {
   return { auth, rootUrl: s.endpoint.endsWith("/") ? s.endpoint : `${s.endpoint}/`, retryConfig: retryConfig() };
 }
 

@@ -105,7 +105,8 @@ describe("gdrive scan", () => {
     const items = r.coverage.items;
     expect(entry(items, "Notes/Giant log")).toMatchObject({ status: "failed", drive: `My Drive of ${OPS}` });
     expect(entry(items, "Notes/Giant log")!.error).toMatch(/too large to be exported.*10 MB.*403 exportSizeLimitExceeded/);
-    expect(entry(items, "tmp/scratch.csv")).toMatchObject({ status: "skipped", reason: "excluded by tmp/**" });
+    expect(entry(items, "tmp")).toMatchObject({ status: "skipped", reason: "excluded by tmp/**" });
+    expect(entry(items, "tmp/scratch.csv")).toBeUndefined();
     expect(entry(items, "Finance/old-export.csv")).toMatchObject({ status: "scanned", trashed: true });
     expect(entry(items, "contracts.txt")).toMatchObject({ status: "scanned", drive: "Legal" });
     // 8 files in all (folders are not items); a shared drive two users see is read once.
@@ -151,9 +152,15 @@ describe("gdrive scan", () => {
   it("skips a file removed between listing and download, with that cause", async () => {
     const doomed = emu.addFile({ user: OPS }, "tmp/doomed.csv", "email\nalice@example.com\n");
     emu.fail({ path: `/drive/v3/files/${doomed.id}`, status: 404, times: Infinity, message: `File not found: ${doomed.id}.` });
-    const r = await collect(scan({ config: config({ users: [OPS], sharedDrives: "none", include: ["tmp/**"] }), customer: CUSTOMER }));
-    expect(entry(r.coverage.items, "tmp/doomed.csv")).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^removed or no longer shared since it was listed .*404 notFound/) });
-    emu.removeFile(doomed.id);
+    try {
+      const r = await collect(scan({ config: config({ users: [OPS], sharedDrives: "none", include: ["tmp/**"] }), customer: CUSTOMER }));
+      expect(entry(r.coverage.items, "tmp/doomed.csv")).toMatchObject({
+        status: "skipped",
+        reason: `removed or no longer shared since it was listed (downloading tmp/doomed.csv from My Drive of ${OPS}: File not found: ${doomed.id}. [404 notFound])`,
+      });
+    } finally {
+      emu.removeFile(doomed.id);
+    }
   });
 
   it("fails one user's drive with its cause, and never puts a secret in an error", async () => {
@@ -203,7 +210,7 @@ describe("gdrive sweep", () => {
     const cacheFile = join(dir, "sweep-cache.json");
     const first = await collect(sweep({ config: config({ sharedDrives: "all" }), cacheFile }));
     expect(first.findings.some((f) => f.kind === "pii-column" && f.location.path === "Weekly/subs-2026-11.csv" && f.location.column === "email")).toBe(true);
-    expect(emu.downloads(mark).length).toBeGreaterThan(5);
+    expect(emu.downloads(mark).length).toBeGreaterThanOrEqual(4);
 
     const second0 = emu.requests.length;
     const second = await collect(sweep({ config: config({ sharedDrives: "all" }), cacheFile }));
