@@ -277,6 +277,7 @@ class GdriveSession implements SourceSession {
       try {
         for await (const page of this.children(drive, folder, ctx)) {
           for (const f of page) {
+            if (ctx.signal?.aborted) return;
             const path = folder.path ? `${folder.path}/${f.name}` : f.name!;
             if (f.mimeType === FOLDER) {
               const excluded = this.folders(path);

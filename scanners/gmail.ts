@@ -184,6 +184,7 @@ class GmailSession implements SourceSession {
       const everything = this.s.labels === "all";
       for await (const page of this.ids(box, listing, q ? "messages matching the search" : "messages", ctx)) {
         for (const m of page) {
+          if (ctx.signal?.aborted) return;
           // With a label list, a message outside those labels is not read.
           if (!everything && !labelsOf.has(m.id!)) continue;
           seen.add(m.id!);

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { collect, scan, sweep } from "../../src/index.js";
 import { buildConfig } from "../../src/config/load.js";
 import type { CoverageEntry, Finding } from "../../src/types.js";
+import { gdriveScanner } from "../../scanners/gdrive.js";
+import { sourceContract } from "../harness/source-contract.js";
 import { DOC, EXPORT_LIMIT, GoogleEmulator, SHEET, XLSX, serviceAccountKeyFile, type EmuFile } from "../emulators/google.js";
 
 // gdrive through the library API, with the real googleapis client against the
@@ -228,4 +230,16 @@ describe("gdrive sweep", () => {
     expect(emu.requests.filter((x) => x.path !== "/token").map((x) => x.method)).toEqual(emu.requests.filter((x) => x.path !== "/token").map(() => "GET"));
     expect(emu.requests.filter((x) => x.path === "/token").every((x) => x.method === "POST")).toBe(true);
   });
+});
+
+describe("gdrive source contract", () => {
+  const make = (settings: Record<string, unknown>) => gdriveScanner.create("contract", gdriveScanner.settings().parse({ endpoint: emu.url, ...settings }), { configDir: dir });
+  sourceContract(
+    () => ({
+      create: () => make({ users: [FINANCE, OPS], credentials: process.env.GTEST_GOOGLE_KEY }),
+      minItems: 6,
+      withWrongSecret: () => ({ source: make({ accessToken: "ya29.wrong-secret-3f9a7c" }), secret: "wrong-secret-3f9a7c" }),
+    }),
+    { secrets: true },
+  );
 });

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { collect, scan, sweep } from "../../src/index.js";
 import { buildConfig } from "../../src/config/load.js";
 import type { CoverageEntry, Finding } from "../../src/types.js";
+import { gmailScanner } from "../../scanners/gmail.js";
+import { sourceContract } from "../harness/source-contract.js";
 import { GoogleEmulator, serviceAccountKeyFile, type EmuMessage } from "../emulators/google.js";
 
 // gmail through the library API, with the real googleapis client against the
@@ -15,6 +17,7 @@ const SUPPORT = "support@example.com";
 const BILLING = "billing@example.com";
 const NOMAIL = "room-4@example.com";
 const ADMIN = "admin@example.com";
+const BULK = "bulk@example.com";
 const CUSTOMER = { emails: ["alice@example.com"], phones: ["+1 415 555 0132"], ids: ["cus_8Hq2LmZ4"] };
 
 const emu = new GoogleEmulator();
@@ -60,6 +63,8 @@ beforeAll(async () => {
   await emu.start();
   for (const u of [SUPPORT, BILLING, ADMIN]) emu.addUser(u, { admin: u === ADMIN });
   emu.addUser(NOMAIL, { gmail: false });
+  emu.addUser(BULK);
+  for (let i = 0; i < 30; i++) emu.addMessage(BULK, mime({ from: "x@example.com", to: BULK, subject: `Bulk ${i}`, id: `bulk-${i}@example.com`, date: "Mon, 12 Jan 2026 06:00:00 +0000" }, `message ${i}`));
   process.env.GTEST_GOOGLE_KEY = serviceAccountKeyFile(emu, dir);
   vip = emu.addLabel(SUPPORT, "Customers/VIP");
 
@@ -134,7 +139,7 @@ describe("gmail scan", () => {
   it("lists mailboxes through the Directory API with users: all", async () => {
     const r = await collect(scan({ config: config({ users: "all", admin: ADMIN }), customer: CUSTOMER }));
     // The admin's mailbox is empty: no item, no entry.
-    expect(new Set(r.coverage.items.map((c) => c.user))).toEqual(new Set([SUPPORT, BILLING, NOMAIL]));
+    expect(new Set(r.coverage.items.map((c) => c.user))).toEqual(new Set([SUPPORT, BILLING, NOMAIL, BULK]));
     expect(r.findings).toHaveLength(5);
     expect(log().filter((x) => x.path === "/admin/directory/v1/users").map((x) => [x.principal, x.query.customer])).toEqual([[ADMIN, "my_customer"]]);
     expect(log().some((x) => x.path === `/gmail/v1/users/${ADMIN}/profile` && x.principal === ADMIN)).toBe(true);
@@ -204,4 +209,16 @@ describe("gmail sweep", () => {
     expect(api.length).toBeGreaterThan(50);
     expect(api.filter((x) => x.method !== "GET")).toEqual([]);
   });
+});
+
+describe("gmail source contract", () => {
+  const make = (settings: Record<string, unknown>) => gmailScanner.create("contract", gmailScanner.settings().parse({ endpoint: emu.url, ...settings }), { configDir: dir });
+  sourceContract(
+    () => ({
+      create: () => make({ users: [BULK], credentials: process.env.GTEST_GOOGLE_KEY }),
+      minItems: 30,
+      withWrongSecret: () => ({ source: make({ accessToken: "ya29.wrong-secret-3f9a7c" }), secret: "wrong-secret-3f9a7c" }),
+    }),
+    { secrets: true },
+  );
 });
