@@ -630,7 +630,7 @@ export class GoogleEmulator {
     };
     if (f.content) {
       out.size = String(f.content.length);
-      out.md5Checksum = createHash("md5").update(f.content).digest("hex");
+      out.md5Checksum = md5Of(f.content);
       out.headRevisionId = `rev${f.version}`;
       out.webContentLink = `https://drive.google.com/uc?id=${f.id}&export=download`;
     }
@@ -819,6 +819,14 @@ export class GoogleEmulator {
 }
 
 // ---------------------------------------------------------------- responses
+
+/** md5 of file contents, remembered per buffer: listings of thousands of files stay cheap. */
+const md5s = new WeakMap<Buffer, string>();
+function md5Of(content: Buffer): string {
+  let sum = md5s.get(content);
+  if (!sum) md5s.set(content, (sum = createHash("md5").update(content).digest("hex")));
+  return sum;
+}
 
 interface Out {
   json?: unknown;
