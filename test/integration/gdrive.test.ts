@@ -83,7 +83,7 @@ describe("gdrive scan", () => {
     expect(csv!.location.trashed).toBeUndefined();
 
     const [sheet] = find(r.findings, "Finance/Customers 2025");
-    expect(sheet!.location).toMatchObject({ sheet: "Churned", row: 3, column: "Email", fileId: files.sheet!.id, uri: `https://docs.google.com/spreadsheets/d/${files.sheet!.id}/edit?usp=drivesdk` });
+    expect(sheet!.location).toMatchObject({ sheet: "Churned", row: 3, column: "Email", cell: "Churned!B3", fileId: files.sheet!.id, uri: `https://docs.google.com/spreadsheets/d/${files.sheet!.id}/edit?usp=drivesdk` });
 
     const [trashed] = find(r.findings, "Finance/old-export.csv");
     expect(trashed!.location).toMatchObject({ trashed: true, drive: `My Drive of ${FINANCE}`, row: 2 });
