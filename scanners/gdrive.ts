@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { drive_v3 } from "googleapis";
-import type { EnumerateContext, Narrowed, OpenContext, ScannerModule, Source, SourceSession } from "../src/engine/scanner.js";
+import type { EnumerateContext, Narrowed, OpenContext, ScannerModule, Source, SourceSession, SourceState } from "../src/engine/scanner.js";
 import { memo, zod } from "../src/lazy.js";
 import type { CustomerQuery } from "../src/match/customer.js";
 import { SkipError } from "../src/readers/types.js";
@@ -95,9 +95,9 @@ export class GdriveSource implements Source {
     pathFilter({ include: s.include, exclude: s.exclude, where: `source ${id}` });
   }
 
-  async open(_ctx: OpenContext): Promise<SourceSession> {
+  async open(ctx: OpenContext): Promise<SourceSession> {
     const google = await loadGoogle();
-    return new GdriveSession(this.id, this.s, google, new GoogleAuth(google, this.s, [SCOPES.drive], this.configDir));
+    return new GdriveSession(this.id, this.s, google, new GoogleAuth(google, this.s, [SCOPES.drive], this.configDir), ctx.state);
   }
 }
 
@@ -112,6 +112,8 @@ class GdriveSession implements SourceSession {
     private readonly s: GdriveSettings,
     private readonly google: Google,
     private readonly auth: GoogleAuth,
+    /** Sweeps: each drive's changes page token, to note files removed since the last sweep. */
+    private readonly state?: SourceState,
   ) {
     this.filter = pathFilter({ include: s.include, exclude: s.exclude, where: `source ${id}` });
     this.folders = folderFilter({ include: s.include, exclude: s.exclude, where: `source ${id}` });
@@ -126,7 +128,38 @@ class GdriveSession implements SourceSession {
         yield drive;
         continue;
       }
+      if (this.state) yield* this.removedSinceLastSweep(drive, ctx);
       yield* this.walk(drive, ctx);
+    }
+  }
+
+  /**
+   * Sweeps: files removed from this drive since the last sweep (Drive's changes API, from the page
+   * token kept then), each noted as a skipped entry; then the token for the next sweep.
+   */
+  private async *removedSinceLastSweep(drive: DriveRef, ctx: EnumerateContext): AsyncGenerator<Enumerated> {
+    const key = `changes:${drive.driveId ?? drive.name}`;
+    const flags = drive.driveId ? { driveId: drive.driveId, includeItemsFromAllDrives: true, supportsAllDrives: true } : { restrictToMyDrive: true, supportsAllDrives: true };
+    const previous = this.state!.get<string>(key);
+    try {
+      // Taken before listing: what changes while this sweep lists is seen by the next one.
+      const start = await call(`asking Drive for a changes token of ${drive.name}`, () =>
+        drive.api.changes.getStartPageToken({ supportsAllDrives: true, ...(drive.driveId ? { driveId: drive.driveId } : {}) }),
+      );
+      let pageToken = previous;
+      while (pageToken && !ctx.signal?.aborted) {
+        const res = await call(`listing changes of ${drive.name} since the last sweep`, () =>
+          drive.api.changes.list({ pageToken, pageSize: 1000, includeRemoved: true, fields: "nextPageToken,newStartPageToken,changes(fileId,removed)", ...flags }),
+        );
+        for (const c of res.data.changes ?? []) {
+          if (!c.removed) continue; // changed files are told apart by their md5 or version when listed
+          yield { settled: { source: this.id, uri: `https://drive.google.com/file/d/${c.fileId}/view`, path: "", drive: drive.name, fileId: c.fileId!, status: "skipped", reason: "removed from Drive since the last sweep" } };
+        }
+        pageToken = res.data.nextPageToken ?? undefined;
+      }
+      if (start.data.startPageToken) this.state!.set(key, start.data.startPageToken);
+    } catch (e) {
+      yield { settled: { source: this.id, uri: `gdrive://${encodeURIComponent(drive.name)}/changes`, path: "", drive: drive.name, status: "failed", error: (e as Error).message } };
     }
   }
 

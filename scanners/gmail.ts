@@ -123,8 +123,9 @@ class GmailSession implements SourceSession {
         const api = this.google.gmail({ version: "v1", ...clientOptions(this.s, await this.auth.for(byToken ? undefined : u.email)) });
         const userId = u.email ?? "me";
         const profile = await call(`opening the mailbox of ${user}`, () => api.users.getProfile({ userId }));
-        this.openCtx.state?.set(`historyId:${profile.data.emailAddress}`, profile.data.historyId);
-        yield { user: profile.data.emailAddress ?? user, userId, api };
+        const box = { user: profile.data.emailAddress ?? user, userId, api };
+        if (this.openCtx.state) yield* this.deletedSinceLastSweep(box, profile.data.historyId ?? undefined);
+        yield box;
       } catch (e) {
         const cause = (e as { cause?: unknown }).cause ?? e;
         if (googleError(cause).reason === "failedPrecondition") {
@@ -137,6 +138,34 @@ class GmailSession implements SourceSession {
     async function* me() {
       yield { email: undefined, suspended: false };
     }
+  }
+
+  /**
+   * Sweeps: messages deleted for good since the last sweep (Gmail history, from the history id kept
+   * then), each noted as a skipped entry; then today's history id for the next sweep.
+   */
+  private async *deletedSinceLastSweep(box: Mailbox, current: string | undefined): AsyncGenerator<{ settled: CoverageEntry }> {
+    const state = this.openCtx.state!;
+    const key = `historyId:${box.user}`;
+    const previous = state.get<string>(key);
+    let pageToken: string | undefined;
+    try {
+      while (previous) {
+        const res = await box.api.users.history.list({ userId: box.userId, startHistoryId: previous, historyTypes: ["messageDeleted"], maxResults: 500, pageToken, fields: "nextPageToken,history(messagesDeleted(message(id,threadId)))" });
+        for (const h of res.data.history ?? []) {
+          for (const d of h.messagesDeleted ?? []) {
+            const gmailId = d.message!.id!;
+            yield { settled: { source: this.id, uri: `https://mail.google.com/mail/u/${encodeURIComponent(box.user)}/#all/${gmailId}`, path: `${box.user}/${gmailId}`, user: box.user, gmailId, threadId: d.message!.threadId ?? undefined, status: "skipped", reason: "deleted from the mailbox since the last sweep" } };
+          }
+        }
+        pageToken = res.data.nextPageToken ?? undefined;
+        if (!pageToken) break;
+      }
+    } catch (e) {
+      // Gmail keeps about a week of history: older than that, deletions cannot be told (404).
+      if (googleError(e).status !== 404) yield { settled: { source: this.id, uri: `gmail://${box.user}/history`, path: box.user, user: box.user, status: "failed", error: describeGoogleError(`reading the history of ${box.user}`, e) } };
+    }
+    if (current) state.set(key, current);
   }
 
   // ------------------------------------------------------------ listing

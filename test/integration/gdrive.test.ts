@@ -220,9 +220,15 @@ describe("gdrive sweep", () => {
     expect(second.findings.length).toBe(first.findings.length);
 
     emu.updateFile(files.csv!.id, { content: "id,email,plan\n1,bob@example.org,pro\n2,alice@example.com,team\n3,zed@example.org,pro\n" });
+    emu.removeFile(files.clean!.id);
     const third0 = emu.requests.length;
-    await collect(sweep({ config: config({ sharedDrives: "all" }), cacheFile }));
+    const third = await collect(sweep({ config: config({ sharedDrives: "all" }), cacheFile }));
     expect(emu.downloads(third0).map((x) => x.path)).toEqual([`/drive/v3/files/${files.csv!.id}`]);
+    // The removed file is noted, from the changes API and the page token the last sweep kept.
+    expect(third.coverage.items.filter((c) => c.reason === "removed from Drive since the last sweep")).toEqual([
+      expect.objectContaining({ status: "skipped", fileId: files.clean!.id, drive: `My Drive of ${FINANCE}` }),
+    ]);
+    expect(log().some((x) => x.path === "/drive/v3/changes" && x.query.driveId === teamDrive && x.query.includeItemsFromAllDrives === "true")).toBe(true);
   });
 
   it("sent nothing but GET in this whole file (besides the OAuth token grants)", () => {

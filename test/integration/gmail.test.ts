@@ -202,6 +202,13 @@ describe("gmail sweep", () => {
     const { readFileSync } = await import("node:fs");
     const saved = JSON.parse(readFileSync(cacheFile, "utf8")) as { sources: Record<string, Record<string, string>> };
     expect(saved.sources["support-mail"]![`historyId:${SUPPORT}`]).toMatch(/^\d+$/);
+
+    // A message deleted for good is noted by the next sweep, from Gmail's history since the kept id.
+    emu.deleteMessage(SUPPORT, msgs.clean!.id);
+    const next = await collect(sweep({ config: config(), cacheFile }));
+    expect(next.coverage.items.filter((c) => c.reason === "deleted from the mailbox since the last sweep")).toEqual([
+      expect.objectContaining({ status: "skipped", user: SUPPORT, gmailId: msgs.clean!.id }),
+    ]);
   });
 
   it("sent nothing but GET in this whole file (besides the OAuth token grants)", () => {
