@@ -92,26 +92,31 @@ export class GoogleAuth {
     private readonly scopes: string[],
     private readonly configDir: string,
   ) {
-    if (s.credentials) {
-      const file = resolve(configDir, s.credentials);
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (e) {
-        throw new Error(`credentials: cannot read the service-account key file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      try {
-        this.key = JSON.parse(text) as ServiceAccountKey;
-      } catch {
-        throw new Error(`credentials: ${file} is not JSON: expected a service-account key file downloaded from the Cloud console`);
-      }
-      if (!this.key.client_email || !this.key.private_key) throw new Error(`credentials: ${file} is not a service-account key (no client_email or private_key)`);
+    // A key file given in the config, or (Application Default Credentials) named by GOOGLE_APPLICATION_CREDENTIALS.
+    const fromEnv = !s.credentials && !s.accessToken ? process.env.GOOGLE_APPLICATION_CREDENTIALS : undefined;
+    const file = s.credentials ? resolve(configDir, s.credentials) : fromEnv;
+    if (!file) return;
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new Error(`credentials: cannot read the service-account key file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
+    let key: ServiceAccountKey;
+    try {
+      key = JSON.parse(text) as ServiceAccountKey;
+    } catch {
+      throw new Error(`credentials: ${file} is not JSON: expected a service-account key file downloaded from the Cloud console`);
+    }
+    // ADC from a user login (gcloud) or an external account acts as one identity: no delegation.
+    if (fromEnv && key.type !== "service_account") return;
+    if (!key.client_email || !key.private_key) throw new Error(`credentials: ${file} is not a service-account key (no client_email or private_key)`);
+    this.key = key;
   }
 
-  /** Whether each user can be impersonated (a service account), or calls act as one fixed identity. */
+  /** Whether each user can be impersonated (a service-account key), or calls act as one fixed identity. */
   get delegated(): boolean {
-    return this.key !== undefined || (!this.s.accessToken && !!process.env.GOOGLE_APPLICATION_CREDENTIALS);
+    return this.key !== undefined;
   }
 
   /** The auth client acting as `subject` (undefined: the credential's own identity). */

@@ -175,6 +175,15 @@ describe("gdrive scan", () => {
     expect(text).not.toMatch(/PRIVATE KEY|ya29\.|Bearer/);
   });
 
+  it("says which key file it cannot read", async () => {
+    process.env.GTEST_GOOGLE_MISSING = join(dir, "no-such-key.json");
+    const r = await collect(scan({ config: config({ credentials: "${GTEST_GOOGLE_MISSING}" }), customer: CUSTOMER }));
+    expect(r.coverage.items).toEqual([
+      expect.objectContaining({ status: "failed", error: `gdrive source "team-drive" stopped: credentials: cannot read the service-account key file ${join(dir, "no-such-key.json")} (ENOENT)` }),
+    ]);
+    delete process.env.GTEST_GOOGLE_MISSING;
+  });
+
   it("answers a wrong access token with 401 per drive, without the token in the message", async () => {
     process.env.GTEST_GOOGLE_TOKEN = "ya29.not-a-valid-token-0123456789";
     const cfg = buildConfig({ sources: [{ id: "token-drive", kind: "gdrive", accessToken: "${GTEST_GOOGLE_TOKEN}", endpoint: emu.url }] }, "straymap.yaml", dir);
