@@ -5,7 +5,6 @@ import type { Limits } from "./engine/limits.js";
 import type { Source } from "./engine/scanner.js";
 import { CustomerMatcher, type CustomerQuery } from "./match/customer.js";
 import { loadRules } from "./match/rules.js";
-import { setPhoneRegion } from "./match/validators.js";
 import { DataMap } from "./map/data-map.js";
 import { SweepCache } from "./store/sweep-cache.js";
 import { HashedMatcher } from "./match/hashed.js";
@@ -84,7 +83,7 @@ function engineFor(job: Job, req: RunRequest, config: Config): Engine {
 
 function rulesFor(config: Config) {
   try {
-    return loadRules(config.rules);
+    return loadRules(config.rules, { phoneRegion: config.phoneRegion });
   } catch (e) {
     throw new ConfigError(`${config.file ?? "straymap.yaml"}: ${(e as Error).message}`);
   }
@@ -105,7 +104,6 @@ export function scan(req: ScanRequest): AsyncIterable<ScanEvent> {
 /** Find columns that hold personal data in tabular files: one `pii-column` finding per column and type. */
 export function sweep(req: RunRequest): AsyncIterable<ScanEvent> {
   const config = resolveConfig(req.config);
-  setPhoneRegion(config.phoneRegion);
   const rules = rulesFor(config);
   const sources = pickSources(req, config);
   return engineFor({ mode: "sweep", rules }, req, config).run(sources);
@@ -122,7 +120,7 @@ export function restoreCheck(req: RunRequest & { store: Store }): AsyncIterable<
   const rows = req.store.db.prepare("SELECT id, identifier_hashes FROM requests WHERE status = 'closed'").all() as { id: string; identifier_hashes: string }[];
   for (const r of rows) for (const h of JSON.parse(r.identifier_hashes) as { kind: string; hash: string }[]) known.set(h.hash, { request: r.id, kind: h.kind });
   if (known.size === 0) throw new ConfigError("no closed request: restore-check looks for the customers of closed requests");
-  const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value), config.phoneRegion);
+  const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value));
   return engineFor({ mode: "hashes", matcher }, req, config).run(pickSources(req, config));
 }
 
