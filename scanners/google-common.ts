@@ -90,7 +90,7 @@ export class GoogleAuth {
     private readonly google: Google,
     private readonly s: GoogleSettings,
     private readonly scopes: string[],
-    private readonly configDir: string,
+    configDir: string,
   ) {
     // A key file given in the config, or (Application Default Credentials) named by GOOGLE_APPLICATION_CREDENTIALS.
     const fromEnv = !s.credentials && !s.accessToken ? process.env.GOOGLE_APPLICATION_CREDENTIALS : undefined;
