@@ -86,6 +86,9 @@ export class Engine {
             // What the provider's search cannot see is part of the answer.
             queue.push({ type: "coverage", entry: { source: source.id, uri: source.id, path: "", status: "scanned", method: `${narrowed.method}: ${narrowed.caveat}` } });
           }
+          // A source may bound its own reads: API sources wait on the network, not the CPU, and read more at once.
+          const width = session.concurrency ?? this.limits.concurrency;
+          const sourceLimit = width === this.limits.concurrency ? limit : pLimit(width);
           for await (const e of listing) {
             if (this.options.signal?.aborted) break;
             if ("settled" in e) {
@@ -93,8 +96,8 @@ export class Engine {
               continue;
             }
             // Bounded: stop listing while as many items as we may read are waiting.
-            while (running.size >= this.limits.concurrency * 2) await Promise.race(running);
-            const p = limit(() => this.readTopLevel(e.item, (ev) => queue.push(ev))).finally(() => running.delete(p));
+            while (running.size >= width * 2) await Promise.race(running);
+            const p = sourceLimit(() => this.readTopLevel(e.item, (ev) => queue.push(ev))).finally(() => running.delete(p));
             running.add(p);
           }
         } catch (err) {

@@ -24,7 +24,7 @@ function* textLines(text: string, part: string, base: Partial<Location>): Genera
 
 /** Every header (address headers decoded), every body part decoded, attachments as nested items. */
 function* messageUnits(mail: ParsedMail, item: Item, base: Partial<Location>): Generator<Unit> {
-  const loc = { ...base, messageId: mail.messageId };
+  const loc = { ...base, messageId: mail.messageId, ...(base.date === undefined && mail.date && !Number.isNaN(mail.date.getTime()) ? { date: mail.date.toISOString() } : {}) };
   const decoded: Record<string, string | undefined> = {
     from: addressText(mail.from),
     to: addressText(mail.to),
