@@ -130,7 +130,8 @@ export class SweepJob implements Job {
   }
 
   declines(format: FormatSpec): string | undefined {
-    return format.tabular || format.container ? undefined : "not tabular (sweep classifies columns of CSV, XLSX and JSON files)";
+    // Archives and mail are read for what they hold (a CSV attached to a message is a table like any other).
+    return format.tabular || format.holds ? undefined : "not tabular (sweep classifies columns of CSV, XLSX and JSON files)";
   }
 
   native(session: SourceSession, ctx: NativeContext) {

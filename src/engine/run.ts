@@ -270,7 +270,8 @@ export class Engine {
     const done = work.finish(prefix ? { read: prefix, of: item.size ?? 0 } : undefined);
     for (const f of done.findings) emit({ type: "finding", finding: this.withSystem(f) });
     if (done.method) method = done.method;
-    if (format.container) method = `archive: ${children} member${children === 1 ? "" : "s"} read`;
+    if (format.holds === "members") method = `archive: ${children} member${children === 1 ? "" : "s"} read`;
+    else if (format.holds === "attachments" && children) method = `${method}, with ${children} attachment${children === 1 ? "" : "s"}`;
     return { method, bytes: item.size };
   }
 

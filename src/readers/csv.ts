@@ -178,7 +178,6 @@ export const csvFormat: FormatSpec = {
   contentTypes: ["text/csv", "text/tab-separated-values"],
   plainText: true,
   tabular: true,
-  container: false,
   prefixReadable: true,
   locate: (head, sniffed, name) => {
     if (!lineRecordsReadable(sniffed)) return undefined;

@@ -49,7 +49,7 @@ export const gzipFormat: FormatSpec = {
   sniff: (head) => head[0] === 0x1f && head[1] === 0x8b,
   plainText: false,
   tabular: false,
-  container: true,
+  holds: "members",
   prefixReadable: false,
   read: readGzip,
 };

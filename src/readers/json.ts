@@ -157,7 +157,6 @@ export const jsonFormat: FormatSpec = {
   contentTypes: ["application/json"],
   plainText: true,
   tabular: true,
-  container: false,
   prefixReadable: false,
   read: (_item, stream, options) => readJson(stream, options),
 };
@@ -169,7 +168,6 @@ export const ndjsonFormat: FormatSpec = {
   contentTypes: ["application/x-ndjson", "application/jsonl"],
   plainText: true,
   tabular: true,
-  container: false,
   prefixReadable: true,
   locate: (_head, sniffed) =>
     lineRecordsReadable(sniffed)

@@ -120,7 +120,7 @@ export const emlFormat: FormatSpec = {
   },
   plainText: false,
   tabular: false,
-  container: false,
+  holds: "attachments",
   prefixReadable: false,
   memoryLimit: (limits) => ({ name: "maxMessageBytes", bytes: limits.maxMessageBytes }),
   read: (item, stream) => readEml(item, stream),
@@ -134,7 +134,7 @@ export const mboxFormat: FormatSpec = {
   sniff: (head) => /^From \S+/.test(head.subarray(0, 512).toString("latin1")),
   plainText: false,
   tabular: false,
-  container: false,
+  holds: "attachments",
   prefixReadable: false,
   read: readMbox,
 };

@@ -35,8 +35,8 @@ export interface FormatSpec {
   plainText: boolean;
   /** Rows and columns (or records and keys): sweeps classify its columns. */
   tabular: boolean;
-  /** Holds other items (archives): read for their members whatever the job. */
-  container: boolean;
+  /** Holds other items, read through the readers whatever the job: archive members, or mail attachments. */
+  holds?: "members" | "attachments";
   /** Its first rows make a sample: a sweep of a big item may read only its head (a Range GET). */
   prefixReadable: boolean;
   /** Parsed in memory: items larger than this limit are skipped with its name. */

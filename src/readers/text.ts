@@ -18,7 +18,6 @@ export const textFormat: FormatSpec = {
   contentTypes: ["text/plain", "text/html", "text/markdown", "application/sql"],
   plainText: true,
   tabular: false,
-  container: false,
   prefixReadable: false,
   locate: (_head, sniffed) =>
     lineRecordsReadable(sniffed)

@@ -226,7 +226,6 @@ export const xlsxFormat: FormatSpec = {
   contentTypes: ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel.sheet.macroenabled.12"],
   plainText: false,
   tabular: true,
-  container: false,
   prefixReadable: false,
   read: readXlsx,
 };

@@ -64,7 +64,7 @@ export const zipFormat: FormatSpec = {
   sniff: (head) => head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05),
   plainText: false,
   tabular: false,
-  container: true,
+  holds: "members",
   prefixReadable: false,
   read: readZip,
 };

@@ -192,13 +192,21 @@ describe("gmail scan", () => {
 });
 
 describe("gmail sweep", () => {
-  it("skips messages without downloading them (sweeps classify columns of tabular files), and keeps the history id", async () => {
+  it("classifies the columns of tables attached to messages, reads each message once, and keeps the history id", async () => {
     const cacheFile = join(dir, "sweep-cache.json");
     const r = await collect(sweep({ config: config(), cacheFile }));
-    const messages = r.coverage.items.filter((c) => c.gmailId);
+    const messages = r.coverage.items.filter((c) => c.gmailId && c.member === undefined);
     expect(messages).toHaveLength(6);
-    expect(messages.every((c) => c.status === "skipped" && c.reason?.startsWith("not tabular"))).toBe(true);
-    expect(emu.downloads(mark)).toEqual([]);
+    expect(messages.every((c) => c.status === "scanned")).toBe(true);
+    // The CSV inside the zip attached to the weekly export is a table like any other.
+    const column = r.findings.find((f) => f.kind === "pii-column" && f.piiType === "email");
+    expect(column?.location).toMatchObject({ member: "export.zip!/exports/customers.csv", column: "email", gmailId: msgs.zip!.id, user: SUPPORT });
+    expect(emu.downloads(mark)).toHaveLength(6);
+    // Unchanged messages are not downloaded again.
+    const again = emu.requests.length;
+    const second = await collect(sweep({ config: config(), cacheFile }));
+    expect(second.findings.filter((f) => f.kind === "pii-column").length).toBe(r.findings.filter((f) => f.kind === "pii-column").length);
+    expect(emu.downloads(again)).toEqual([]);
     const { readFileSync } = await import("node:fs");
     const saved = JSON.parse(readFileSync(cacheFile, "utf8")) as { sources: Record<string, Record<string, string>> };
     expect(saved.sources["support-mail"]![`historyId:${SUPPORT}`]).toMatch(/^\d+$/);
