@@ -173,3 +173,10 @@ export type ScanEvent =
   | { type: "finding"; finding: Finding }
   | { type: "coverage"; entry: CoverageEntry }
   | { type: "warning"; source: string; message: string };
+
+/** A run gathered: the `--format json` shape (plus warnings, printed on stderr). */
+export interface RunResult {
+  findings: Finding[];
+  coverage: { summary: CoverageSummary; items: CoverageEntry[] };
+  warnings: string[];
+}

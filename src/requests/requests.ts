@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join } from "node:path";
 import { ConfigError } from "../config/load.js";
 import type { DataMap } from "../map/data-map.js";
-import { parsePhone, type CustomerQuery } from "../match/customer.js";
+import type { CustomerQuery } from "../match/customer.js";
+import { hashedForms } from "../match/forms.js";
 import type { RunResult } from "../index.js";
 import { actor, type Store } from "../store/store.js";
 import { insertRun } from "../store/runs.js";
@@ -53,11 +54,12 @@ export function dateAfter(duration: string | undefined, from = new Date()): stri
 /** Where a request's raw identifiers wait while it is open: a file beside the store, readable by its owner only. */
 const identifiersFile = (store: Store, id: string) => join(dirname(store.file), "requests", `${id}.identifiers.json`);
 
+/** The forms of her identifiers that restore-check compares (match/forms.ts decides them). */
 function normalised(query: CustomerQuery): { kind: string; value: string }[] {
   return [
-    ...(query.emails ?? []).map((e) => ({ kind: "email", value: e.trim().toLowerCase() })),
-    ...(query.ids ?? []).map((i) => ({ kind: "id", value: i.trim() })),
-    ...(query.phones ?? []).map((p) => ({ kind: "phone", value: parsePhone(p, query.defaultRegion).e164 })),
+    ...(query.emails ?? []).flatMap((e) => hashedForms("email", e)),
+    ...(query.ids ?? []).flatMap((i) => hashedForms("id", i)),
+    ...(query.phones ?? []).flatMap((p) => hashedForms("phone", p, query.defaultRegion)),
   ];
 }
 
