@@ -47,7 +47,7 @@ beforeAll(async () => {
   graph.addUser({ userPrincipalName: "support@example.com" });
   graph.addUser({ userPrincipalName: "kiosk@example.com", mailbox: false });
   for (let i = 1; i <= 3; i++) graph.addMessage("support@example.com", "Inbox", mime({ from: `c${i}@example.com`, to: "support@example.com", subject: `Ticket ${i}`, text: `ticket ${i}` }));
-  graph.addMessage("support@example.com", "Inbox", mime({ from: "Alice <alice@example.com>", to: "support@example.com", subject: "Refund", text: "Please refund me.", messageId: "<refund-1@mail.example.com>" }), new Date("2026-11-03T10:00:00Z"));
+  graph.addMessage("support@example.com", "Inbox", mime({ from: "Alice <alice@example.com>", to: "support@example.com", subject: "Refund", text: "Please refund me.", messageId: "<refund-1@mail.example.com>", date: new Date("2026-11-03T10:00:00Z") }), new Date("2026-11-03T10:00:00Z"));
   graph.addMessage(
     "support@example.com",
     "Inbox/Customers/VIP",
@@ -57,11 +57,12 @@ beforeAll(async () => {
       subject: "VIP export",
       text: "attached",
       messageId: "<vip-1@mail.example.com>",
+      date: new Date("2026-11-04T10:00:00Z"),
       attachments: [{ filename: "vip.csv", contentType: "text/csv", content: "name,email\nAlice,alice@example.com\n" }],
     }),
     new Date("2026-11-04T10:00:00Z"),
   );
-  graph.addMessage("support@example.com", "Deleted Items", mime({ from: "x@example.com", to: "support@example.com", subject: "old", text: "forwarded from alice@example.com", messageId: "<old-1@mail.example.com>" }), new Date("2026-10-01T10:00:00Z"));
+  graph.addMessage("support@example.com", "Deleted Items", mime({ from: "x@example.com", to: "support@example.com", subject: "old", text: "forwarded from alice@example.com", messageId: "<old-1@mail.example.com>", date: new Date("2026-10-01T10:00:00Z") }), new Date("2026-10-01T10:00:00Z"));
 });
 afterAll(async () => {
   await graph?.close();
@@ -145,15 +146,17 @@ describe("graph-mail", () => {
     expect(r.coverage.items.find((e) => e.path === "")?.method).toMatch(/^candidates from Microsoft Search \(\$search on messages\).*: the mailbox search index/);
   });
 
-  it("sweeps list mail without downloading it (a sweep classifies tabular files), the first time and the next", async () => {
+  it("a sweep reads each message once (the table attached to one is classified); the next sweep downloads none", async () => {
     const cacheFile = join(tmp, "sweep-cache.json");
     const config = configFor();
-    for (let round = 0; round < 2; round++) {
-      graph.requests.length = 0;
-      const r = await collect(sweep({ config, cacheFile }));
-      expect(r.coverage.summary).toMatchObject({ total: 6, skipped: 6 });
-      expect(graph.requests.filter((q) => q.url.endsWith("/$value"))).toHaveLength(0);
-    }
+    const first = await collect(sweep({ config, cacheFile }));
+    expect(first.coverage.summary).toMatchObject({ total: 7, scanned: 7, failed: 0 });
+    expect(first.findings.map((f) => `${f.location.folder} ${f.location.member}: ${f.piiType} in ${f.location.column}`).sort()).toEqual(["Inbox/Customers/VIP vip.csv: email in email", "Inbox/Customers/VIP vip.csv: name in name"]);
+    expect(graph.requests.filter((q) => q.url.endsWith("/$value"))).toHaveLength(6);
+    graph.requests.length = 0;
+    const second = await collect(sweep({ config, cacheFile }));
+    expect(graph.requests.filter((q) => q.url.endsWith("/$value"))).toHaveLength(0);
+    expect(second.findings.map((f) => f.location.messageId)).toEqual(["<vip-1@mail.example.com>", "<vip-1@mail.example.com>"]);
   });
 
   sourceContract(
