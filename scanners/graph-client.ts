@@ -151,7 +151,7 @@ export function isNotFound(e: unknown, ...codes: string[]): boolean {
 /**
  * Downloads the content of small items ahead of the readers, `window` at a time, so that a scan over many small
  * remote files waits on the network in parallel rather than once per file. The engine still reads
- * `limits.concurrency` items at once; items larger than `maxBytes` (or of unknown size) are opened when read.
+ * `limits.concurrency` items at once; items larger than `maxBytes` are opened when read.
  */
 export async function* prefetched(entries: AsyncIterable<Enumerated>, window: number, maxBytes: number): AsyncGenerator<Enumerated> {
   if (window <= 1) {
@@ -214,13 +214,27 @@ export async function* prefetched(entries: AsyncIterable<Enumerated>, window: nu
 }
 
 function withPrefetch(e: Enumerated, maxBytes: number): Enumerated {
-  if (!("item" in e) || e.item.size === undefined || e.item.size > maxBytes) return e;
+  if (!("item" in e) || (e.item.size !== undefined && e.item.size > maxBytes)) return e;
   const item = e.item;
+  // Of unknown size (a message): kept only if it stays within maxBytes, else opened again when read.
   const body = item.open().then(async (stream) => {
     const parts: Buffer[] = [];
-    for await (const chunk of stream) parts.push(Buffer.from(chunk as Buffer));
+    let total = 0;
+    for await (const chunk of stream) {
+      total += (chunk as Buffer).length;
+      if (total > maxBytes) return undefined; // leaving the loop closes the stream
+      parts.push(Buffer.from(chunk as Buffer));
+    }
     return Buffer.concat(parts);
   });
   body.catch(() => {}); // reported when the item is read
-  return { item: { ...item, open: async () => Readable.from([await body]) } };
+  return {
+    item: {
+      ...item,
+      open: async () => {
+        const data = await body;
+        return data ? Readable.from([data]) : item.open();
+      },
+    },
+  };
 }

@@ -2,7 +2,7 @@ import type { EnumerateContext, Narrowed, OpenContext, ScannerModule, Source, So
 import type { CustomerQuery } from "../src/match/customer.js";
 import { memo, zod } from "../src/lazy.js";
 import type { ContainerLink, CoverageEntry, Enumerated, Item } from "../src/types.js";
-import { connectGraph, graphSettingsSchema, isNotFound, type GraphApi, type GraphAuthSettings } from "./graph-client.js";
+import { connectGraph, graphSettingsSchema, isNotFound, prefetched, type GraphApi, type GraphAuthSettings } from "./graph-client.js";
 
 // Exchange Online mailboxes through Microsoft Graph (app-only, Mail.Read, GET only): every folder of every
 // mailbox, child folders included, each message read as MIME ($value) through the shared mail reader.
@@ -19,6 +19,8 @@ const settings = memo(() => {
   });
 });
 
+/** Messages up to this size are downloaded ahead of the readers in scans (see prefetched). */
+const PREFETCH_MAX_BYTES = 4 * 1024 * 1024;
 const MESSAGE_FIELDS = "id,internetMessageId,receivedDateTime,subject,changeKey,parentFolderId";
 
 interface FolderJson {
@@ -44,8 +46,10 @@ export class GraphMailSource implements Source {
     private readonly configDir: string,
   ) {}
 
-  async open(_ctx: OpenContext): Promise<SourceSession> {
-    return new GraphMailSession(this.id, this.s, await connectGraph(this.s, this.configDir));
+  async open(ctx: OpenContext): Promise<SourceSession> {
+    // Downloads run ahead of the readers in scans, not in sweeps: a message read before must not be fetched again.
+    const window = ctx.job === "sweep" || ctx.limits.concurrency <= 1 ? 1 : ctx.limits.concurrency * 4;
+    return new GraphMailSession(this.id, this.s, await connectGraph(this.s, this.configDir), window);
   }
 }
 
@@ -54,6 +58,7 @@ class GraphMailSession implements SourceSession {
     private readonly id: string,
     private readonly s: GraphMailSettings,
     private readonly api: GraphApi,
+    private readonly window: number,
   ) {}
 
   private async *mailboxes(): AsyncGenerator<string | { settled: CoverageEntry }> {
@@ -68,7 +73,11 @@ class GraphMailSession implements SourceSession {
     }
   }
 
-  async *enumerate(ctx: EnumerateContext): AsyncGenerator<Enumerated> {
+  enumerate(ctx: EnumerateContext): AsyncIterable<Enumerated> {
+    return prefetched(this.everything(ctx), this.window, PREFETCH_MAX_BYTES);
+  }
+
+  private async *everything(ctx: EnumerateContext): AsyncGenerator<Enumerated> {
     for await (const user of this.mailboxes()) {
       if (ctx.signal?.aborted) return;
       if (typeof user !== "string") {
@@ -179,7 +188,7 @@ class GraphMailSession implements SourceSession {
       }
     }
     return {
-      items: candidates(),
+      items: prefetched(candidates(), this.window, PREFETCH_MAX_BYTES),
       method: "candidates from Microsoft Search ($search on messages) for each email and id, then read in full",
       caveat:
         "the mailbox search index matches words it has indexed: phone numbers, identifier variants (plus tags, encodings), mail that arrived moments ago, and attachment types Exchange does not index are not covered; run without --fast to read every message",

@@ -117,6 +117,16 @@ describe("graph-mail", () => {
     expect(graph.requests.filter((q) => q.url.endsWith("/$value"))).toHaveLength(6);
   });
 
+  it("reads a message too big to fetch ahead (over 4 MB) when its turn comes", async () => {
+    graph.addUser({ userPrincipalName: "big@example.com" });
+    const filler = "lorem ipsum dolor sit amet\n".repeat(200_000); // 5.4 MB
+    graph.addMessage("big@example.com", "Inbox", mime({ from: "x@example.com", to: "big@example.com", subject: "big", text: `${filler}write to alice@example.com\n`, messageId: "<big-1@mail.example.com>" }));
+    for (let i = 0; i < 3; i++) graph.addMessage("big@example.com", "Inbox", mime({ from: "y@example.com", to: "big@example.com", subject: `small ${i}`, text: "hello" }));
+    const r = await run({ users: ["big@example.com"] });
+    expect(r.findings.map((f) => `${f.location.messageId} ${f.location.part} ${f.location.line}`)).toEqual(["<big-1@mail.example.com> text 200001"]);
+    expect(r.coverage.summary).toMatchObject({ total: 4, scanned: 4, failed: 0 });
+  });
+
   it("signs in with a certificate (ClientCertificateCredential) from certificatePath", async () => {
     const r = await run({ clientId: "mail-cert-app", clientSecret: undefined, certificatePath: "app.pem" });
     expect(r.coverage.summary).toMatchObject({ scanned: 7, failed: 0 });
