@@ -1,4 +1,4 @@
-import type { EnumerateContext, Narrowed, OpenContext, ScannerModule, Source, SourceSession } from "../src/engine/scanner.js";
+import type { EnumerateContext, Narrowed, OpenContext, ScannerModule, Source, SourceSession, SourceState } from "../src/engine/scanner.js";
 import type { CustomerQuery } from "../src/match/customer.js";
 import { memo, zod } from "../src/lazy.js";
 import type { ContainerLink, CoverageEntry, Enumerated, Item } from "../src/types.js";
@@ -36,6 +36,13 @@ interface MessageJson {
   changeKey?: string;
   "@odata.etag"?: string;
   parentFolderId?: string;
+  "@removed"?: { reason?: string };
+}
+
+/** A folder's messages as a sweep remembers them, kept current with the folder's message delta. */
+interface FolderDeltaState {
+  deltaLink: string;
+  messages: Record<string, { internetMessageId?: string; receivedDateTime?: string }>;
 }
 
 export class GraphMailSource implements Source {
@@ -49,7 +56,7 @@ export class GraphMailSource implements Source {
   async open(ctx: OpenContext): Promise<SourceSession> {
     // Downloads run ahead of the readers in scans, not in sweeps: a message read before must not be fetched again.
     const window = ctx.job === "sweep" || ctx.limits.concurrency <= 1 ? 1 : ctx.limits.concurrency * 4;
-    return new GraphMailSession(this.id, this.s, await connectGraph(this.s, this.configDir), window);
+    return new GraphMailSession(this.id, this.s, await connectGraph(this.s, this.configDir), window, ctx.state);
   }
 }
 
@@ -59,6 +66,8 @@ class GraphMailSession implements SourceSession {
     private readonly s: GraphMailSettings,
     private readonly api: GraphApi,
     private readonly window: number,
+    /** Sweeps: each folder's message delta link and the messages it has seen. */
+    private readonly state?: SourceState,
   ) {}
 
   private async *mailboxes(): AsyncGenerator<string | { settled: CoverageEntry }> {
@@ -111,8 +120,12 @@ class GraphMailSession implements SourceSession {
         ...path.split("/").map((name, i, all) => ({ kind: "folder", name, ...(i === all.length - 1 ? { id: folder.id } : {}) })),
       ];
       try {
-        for await (const page of api.pages<MessageJson>(`${base}/mailFolders/${folder.id}/messages?$select=${MESSAGE_FIELDS}&$top=100`)) {
-          for (const m of page) yield { item: this.item(user, path, m, container) };
+        if (this.state) {
+          for (const m of await this.folderByDelta(user, folder.id, this.state)) yield { item: this.item(user, path, m, container) };
+        } else {
+          for await (const page of api.pages<MessageJson>(`${base}/mailFolders/${folder.id}/messages?$select=${MESSAGE_FIELDS}&$top=100`)) {
+            for (const m of page) yield { item: this.item(user, path, m, container) };
+          }
         }
       } catch (e) {
         yield this.entry(`${api.endpoint}/v1.0${base}/mailFolders/${folder.id}`, `${user}/${path}`, "failed", `could not list the messages of ${path}: ${api.describe(e)}`, user, path);
@@ -126,6 +139,37 @@ class GraphMailSession implements SourceSession {
         yield this.entry(`${api.endpoint}/v1.0${base}/mailFolders/${folder.id}/childFolders`, `${user}/${path}`, "failed", `could not list the folders inside ${path}: ${api.describe(e)}`, user, path);
       }
     }
+  }
+
+  /**
+   * Sweeps: a folder's messages from the last sweep, brought up to date with the folder's message delta (Graph
+   * has no mailbox-wide one), so that only what arrived, changed or left since is listed. An expired delta
+   * link (410) lists the folder again from the start.
+   */
+  private async folderByDelta(user: string, folderId: string, state: SourceState): Promise<MessageJson[]> {
+    const key = `mail:${user}:${folderId}`;
+    const saved = state.get<FolderDeltaState>(key);
+    const fresh = `/users/${encodeURIComponent(user)}/mailFolders/${folderId}/messages/delta?$select=${MESSAGE_FIELDS}`;
+    for (const start of saved ? [saved.deltaLink, fresh] : [fresh]) {
+      const messages = new Map(start === fresh ? [] : Object.entries(saved!.messages));
+      try {
+        const pages = this.api.pages<MessageJson>(start);
+        for (let r = await pages.next(); ; r = await pages.next()) {
+          if (r.done) {
+            if (!r.value) throw new Error("Graph ended the message delta without a delta link");
+            state.set(key, { deltaLink: r.value, messages: Object.fromEntries(messages) } satisfies FolderDeltaState);
+            return [...messages].map(([id, m]) => ({ id, ...m }));
+          }
+          for (const m of r.value) {
+            if (m["@removed"]) messages.delete(m.id);
+            else messages.set(m.id, { internetMessageId: m.internetMessageId, receivedDateTime: m.receivedDateTime });
+          }
+        }
+      } catch (e) {
+        if (start === fresh || (e as { statusCode?: number }).statusCode !== 410) throw e;
+      }
+    }
+    throw new Error("unreachable");
   }
 
   private item(user: string, folder: string, m: MessageJson, container: ContainerLink[]): Item {

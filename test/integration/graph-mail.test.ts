@@ -167,6 +167,23 @@ describe("graph-mail", () => {
     const second = await collect(sweep({ config, cacheFile }));
     expect(graph.requests.filter((q) => q.url.endsWith("/$value"))).toHaveLength(0);
     expect(second.findings.map((f) => f.location.messageId)).toEqual(["<vip-1@mail.example.com>", "<vip-1@mail.example.com>"]);
+    expect(second.coverage.summary).toEqual(first.coverage.summary);
+    // Each folder's messages come from its delta link: no message listing again.
+    expect(graph.requests.filter((q) => /\/messages\?/.test(q.url))).toEqual([]);
+    expect(graph.requests.filter((q) => q.url.includes("/messages/delta")).length).toBeGreaterThanOrEqual(9);
+
+    // A message arrives, one leaves, and one folder's delta link has expired: only the new one is downloaded.
+    const ticket1 = first.coverage.items.find((e) => e.folder === "Inbox" && e.status === "scanned" && e.member === undefined)!;
+    graph.removeMessage("support@example.com", ticket1.graphId!);
+    graph.addMessage("support@example.com", "Inbox/Customers", mime({ from: "z@example.com", to: "support@example.com", subject: "new", text: "hello" }));
+    graph.fail({ match: /Deleted Items|\/messages\/delta\?.*deltatoken/, status: 410, code: "SyncStateNotFound", message: "The sync state is no longer valid.", times: 1 });
+    graph.requests.length = 0;
+    const third = await collect(sweep({ config, cacheFile }));
+    expect(graph.requests.filter((q) => q.url.endsWith("/$value"))).toHaveLength(1);
+    expect(graph.requests.filter((q) => q.status === 410)).toHaveLength(1);
+    expect(third.coverage.summary).toMatchObject({ total: 7, failed: 0 });
+    expect(third.coverage.items.some((e) => e.graphId === ticket1.graphId)).toBe(false);
+    expect(third.coverage.items.filter((e) => e.folder === "Inbox/Customers")).toHaveLength(1);
   });
 
   sourceContract(
