@@ -1,10 +1,16 @@
 import { defineConfig } from "vitest/config";
 
+// Three projects: `npx vitest run --project unit` runs in seconds with no server;
+// integration starts PostgreSQL and an S3 server (and talks to the API emulators);
+// e2e runs the built CLI as a user would. `npm test` runs all three.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], globalSetup: ["test/harness/global-setup.ts"] } },
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"] } },
+    ],
   },
 });

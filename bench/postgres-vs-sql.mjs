@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { databaseUrl, startServer } from "../test/pg-server.mjs";
+import { databaseUrl, startServer } from "../test/harness/pg-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist/src/cli/main.js");

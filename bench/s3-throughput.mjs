@@ -19,7 +19,7 @@ const largeMb = Number(process.env.BENCH_LARGE_MB ?? 20);
 const env = { ...process.env, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
 Object.assign(process.env, env);
 
-const server = spawn(process.execPath, [join(root, "test/s3-server-process.mjs")], {
+const server = spawn(process.execPath, [join(root, "test/harness/s3-server-process.mjs")], {
   stdio: ["pipe", "pipe", "inherit"],
   env: { ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --openssl-legacy-provider` },
 });

@@ -2,9 +2,9 @@ import { createReadStream } from "node:fs";
 import { lstat, open, opendir, realpath, stat } from "node:fs/promises";
 import { basename, isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import picomatch from "picomatch";
 import { memo, zod } from "../src/lazy.js";
-import type { EnumerateContext, ScannerModule, Source } from "../src/engine/scanner.js";
+import type { EnumerateContext, ScannerModule, Source, SourceSession } from "../src/engine/scanner.js";
+import { folderFilter, pathFilter, type PathFilter } from "../src/sources/common.js";
 import { describeError } from "../src/engine/errors.js";
 import type { CoverageEntry, Enumerated, Item } from "../src/types.js";
 
@@ -42,8 +42,10 @@ const FIRST_CHUNK = 64 * 1024;
 export class FsSource implements Source {
   readonly kind = "fs";
   private readonly root: string;
-  private readonly include?: picomatch.Matcher;
-  private readonly exclude: { glob: string; match: picomatch.Matcher }[];
+  /** Files: exclude and include globs. */
+  private readonly files: PathFilter;
+  /** Folders: exclude globs only. */
+  private readonly folders: PathFilter;
 
   constructor(
     readonly id: string,
@@ -51,9 +53,13 @@ export class FsSource implements Source {
     configDir: string,
   ) {
     this.root = isAbsolute(s.path) ? s.path : resolve(configDir, s.path);
-    const opts = { dot: true };
-    this.include = s.include?.length ? picomatch(s.include, { ...opts, matchBase: true }) : undefined;
-    this.exclude = [...DEFAULT_EXCLUDE, ...(s.exclude ?? [])].map((glob) => ({ glob, match: picomatch(glob, { ...opts, matchBase: !glob.includes("/") }) }));
+    const globs = { include: s.include, exclude: s.exclude, defaultExclude: DEFAULT_EXCLUDE, where: `source ${id}` };
+    this.files = pathFilter(globs);
+    this.folders = folderFilter(globs);
+  }
+
+  async open(): Promise<SourceSession> {
+    return { enumerate: (ctx) => this.enumerate(ctx), close: async () => {} };
   }
 
   private entry(abs: string, rel: string, status: CoverageEntry["status"], why: string): Enumerated {
@@ -127,9 +133,9 @@ export class FsSource implements Source {
         yield this.entry(abs, rel, "skipped", "hidden (set hidden: true to read dot-files)");
         continue;
       }
-      const excluded = this.exclude.find((x) => x.match(rel));
+      const excluded = this.folders(rel);
       if (excluded) {
-        yield this.entry(abs, rel, "skipped", `excluded by ${excluded.glob}`);
+        yield this.entry(abs, rel, "skipped", excluded);
         continue;
       }
       let st;
@@ -155,8 +161,8 @@ export class FsSource implements Source {
         yield* this.walk(abs, new Set([...ancestors, real]), ctx);
       } else if (!st.isFile()) {
         yield this.entry(abs, rel, "skipped", "not a regular file (device, socket or pipe)");
-      } else if (this.include && !this.include(rel)) {
-        yield this.entry(abs, rel, "skipped", "not matched by include");
+      } else if (this.files(rel)) {
+        yield this.entry(abs, rel, "skipped", this.files(rel)!);
       } else {
         yield { item: this.item(abs, rel, st.size, st.mtime) };
       }

@@ -1,16 +1,9 @@
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
-import {
-  GetObjectCommand,
-  ListObjectVersionsCommand,
-  S3Client,
-  paginateListObjectsV2,
-  type ListObjectVersionsCommandOutput,
-  type _Object,
-} from "@aws-sdk/client-s3";
-import picomatch from "picomatch";
-import type { EnumerateContext, ScannerModule, Source } from "../src/engine/scanner.js";
+import type { ListObjectVersionsCommandOutput, S3Client, _Object } from "@aws-sdk/client-s3";
+import type { EnumerateContext, OpenContext, ScannerModule, Source, SourceSession } from "../src/engine/scanner.js";
 import { memo, zod } from "../src/lazy.js";
+import { pathFilter, RETRY, type PathFilter } from "../src/sources/common.js";
 import type { Enumerated, Item } from "../src/types.js";
 
 export interface S3Settings {
@@ -28,7 +21,7 @@ export interface S3Settings {
   profile?: string;
   /** Also read non-current versions: a "deleted" export that versioning keeps is still a copy. */
   versions: boolean;
-  /** Attempts per request, with the SDK's standard backoff on throttling and 5xx. */
+  /** Attempts per request, with the SDK's standard backoff on throttling and 5xx (default: the shared retry policy's). */
   maxAttempts: number;
 }
 
@@ -45,7 +38,7 @@ const settings = memo(() => {
       forcePathStyle: z.boolean().default(false),
       profile: z.string().optional(),
       versions: z.boolean().default(false),
-      maxAttempts: z.number().int().min(1).max(20).default(5),
+      maxAttempts: z.number().int().min(1).max(20).default(RETRY.attempts),
     })
     .strict();
 });
@@ -53,19 +46,25 @@ const settings = memo(() => {
 /** Storage classes whose objects must be restored before they can be read (Glacier Instant Retrieval is readable). */
 const ARCHIVED = new Set(["GLACIER", "DEEP_ARCHIVE"]);
 
+type S3Sdk = typeof import("@aws-sdk/client-s3");
+
 /** An S3 bucket (or prefix), read object by object through the shared readers. GET only. */
 export class S3Source implements Source {
   readonly kind = "s3";
-  private readonly client: S3Client;
-  private readonly prefix: string;
-  private readonly include?: picomatch.Matcher;
-  private readonly exclude?: { glob: string; match: picomatch.Matcher }[];
 
   constructor(
     readonly id: string,
     private readonly s: S3Settings,
   ) {
-    this.client = new S3Client({
+    // Checked now, so a bad glob is a configuration error before anything runs.
+    pathFilter({ include: s.include, exclude: s.exclude, where: `source ${id}` });
+  }
+
+  async open(_ctx?: OpenContext): Promise<SourceSession> {
+    // The SDK loads only when a bucket is read.
+    const sdk = await import("@aws-sdk/client-s3");
+    const s = this.s;
+    const client = new sdk.S3Client({
       region: s.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
       ...(s.endpoint ? { endpoint: s.endpoint } : {}),
       forcePathStyle: s.forcePathStyle,
@@ -73,9 +72,26 @@ export class S3Source implements Source {
       maxAttempts: s.maxAttempts,
       retryMode: "standard",
     });
+    return new S3Session(this.id, s, sdk, client);
+  }
+}
+
+class S3Session implements SourceSession {
+  private readonly prefix: string;
+  private readonly filter: PathFilter;
+
+  constructor(
+    private readonly id: string,
+    private readonly s: S3Settings,
+    private readonly sdk: S3Sdk,
+    private readonly client: S3Client,
+  ) {
     this.prefix = s.prefix ?? "";
-    this.include = s.include?.length ? picomatch(s.include, { dot: true }) : undefined;
-    this.exclude = s.exclude?.map((glob) => ({ glob, match: picomatch(glob, { dot: true }) }));
+    this.filter = pathFilter({ include: s.include, exclude: s.exclude, where: `source ${id}` });
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
   }
 
   private uri(key: string, versionId?: string): string {
@@ -86,16 +102,15 @@ export class S3Source implements Source {
   private settle(key: string, rel: string, size: number, storageClass: string | undefined, versionId?: string): Enumerated | undefined {
     const skip = (reason: string): Enumerated => ({ settled: { source: this.id, uri: this.uri(key, versionId), path: rel, status: "skipped", reason } });
     if (key.endsWith("/") && size === 0) return skip("folder placeholder (an empty object whose key ends in /)");
-    const excluded = this.exclude?.find((x) => x.match(rel));
-    if (excluded) return skip(`excluded by ${excluded.glob}`);
-    if (this.include && !this.include(rel)) return skip("not matched by include");
+    const filtered = this.filter(rel);
+    if (filtered) return skip(filtered);
     if (storageClass && ARCHIVED.has(storageClass)) return skip(`archived storage class ${storageClass}: restore the object to read it`);
     return undefined;
   }
 
   private item(key: string, rel: string, size: number, modified: Date | undefined, etag: string | undefined, versionId?: string): Item {
     const get = async (range?: string): Promise<Readable> => {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.s.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), ...(range ? { Range: range } : {}) }));
+      const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.s.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), ...(range ? { Range: range } : {}) }));
       return out.Body as Readable;
     };
     return {
@@ -117,7 +132,7 @@ export class S3Source implements Source {
       yield* this.enumerateVersions(ctx);
       return;
     }
-    const pages = paginateListObjectsV2({ client: this.client }, { Bucket: this.s.bucket, Prefix: this.prefix || undefined });
+    const pages = this.sdk.paginateListObjectsV2({ client: this.client }, { Bucket: this.s.bucket, Prefix: this.prefix || undefined });
     for await (const page of pages) {
       for (const o of page.Contents ?? ([] as _Object[])) {
         if (ctx.signal?.aborted) return;
@@ -134,7 +149,7 @@ export class S3Source implements Source {
     let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
     for (;;) {
       const page: ListObjectVersionsCommandOutput = await this.client.send(
-        new ListObjectVersionsCommand({ Bucket: this.s.bucket, Prefix: this.prefix || undefined, ...markers }),
+        new this.sdk.ListObjectVersionsCommand({ Bucket: this.s.bucket, Prefix: this.prefix || undefined, ...markers }),
       );
       // A key whose latest entry is a delete marker was "deleted": its versions are copies all the same.
       const deleted = new Set((page.DeleteMarkers ?? []).filter((d) => d.IsLatest).map((d) => d.Key!));
@@ -150,7 +165,8 @@ export class S3Source implements Source {
           continue;
         }
         const item = this.item(key, rel, size, v.LastModified, v.ETag, versionId);
-        if (versionId) item.version = { id: versionId, deleted: deleted.has(key) };
+        // An old version says so in every location found in it.
+        if (versionId) item.loc = { versionId, ...(deleted.has(key) ? { deleted: true } : {}) };
         yield { item };
       }
       if (!page.IsTruncated) return;

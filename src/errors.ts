@@ -1,8 +1,7 @@
-/**
- * A mistake in how a command was used (a wrong request id, an impossible date,
- * a state change the request does not allow): exit 2 with the message, apart
- * from errors in the config files (ConfigError) and from bugs (exit 3).
- */
+/** A configuration problem, with the file and key it is about (exit 2). */
+export class ConfigError extends Error {}
+
+/** A mistake in how a command was used: a flag, an argument, a state that forbids it (exit 2). */
 export class UsageError extends Error {}
 
 /** The store cannot be used as it is (an empty database file, a lost hash key): exit 2, with what to do. */

@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError, type Config } from "./config/load.js";
+import { loadConfig, ConfigError, UnresolvedSource, type Config } from "./config/load.js";
 import { Engine, type Job } from "./engine/run.js";
 import { summarize } from "./engine/coverage.js";
 import type { Limits } from "./engine/limits.js";
@@ -41,8 +41,8 @@ export interface RunRequest {
    * Off unless given; the CLI uses `.straymap/sweep-cache.json` next to the store.
    */
   cacheFile?: string;
-  /** With cacheFile: on SIGINT/SIGTERM save what was swept so far, then exit (the CLI does this). */
-  saveCacheOnSignal?: boolean;
+  /** Opt-in (scan): sources that can ask their provider's search read only its candidates (`scan --fast`). */
+  narrow?: boolean;
 }
 
 export interface ScanRequest extends RunRequest {
@@ -64,6 +64,8 @@ function pickSources(req: RunRequest, config: Config): Source[] {
     }
   }
   const picked = config.sources.filter((s) => wanted.includes(s.id));
+  // A source whose environment variables are missing is a configuration error when it is asked to run.
+  for (const s of picked) if (s instanceof UnresolvedSource) throw new ConfigError(s.problem);
   if (picked.length === 0) throw new ConfigError("nothing to search: give one or more PATHs, or configure sources: in straymap.yaml");
   return picked;
 }
@@ -71,11 +73,12 @@ function pickSources(req: RunRequest, config: Config): Source[] {
 function engineFor(job: Job, req: RunRequest, config: Config): Engine {
   const map = config.map ? DataMap.load(config.map) : undefined;
   return new Engine(job, {
-    cache: job.mode === "sweep" && req.cacheFile ? SweepCache.load(req.cacheFile, req.saveCacheOnSignal) : undefined,
+    cache: job.mode === "sweep" && req.cacheFile ? SweepCache.load(req.cacheFile) : undefined,
     limits: { ...config.limits, ...req.limits },
     showValues: req.showValues,
     tmpDir: req.tmpDir,
     signal: req.signal,
+    narrow: req.narrow,
     systemFor: map ? (source, loc) => map.systemFor(source, loc) : undefined,
   });
 }

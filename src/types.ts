@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 
 /** Where a finding sits, as precisely as the format allows (see DESIGN.md). */
-export interface Location {
+export interface Location extends ProviderFields {
   uri: string;
   /** Relative to the source root (or schema.table for databases). */
   path: string;
@@ -19,16 +19,55 @@ export interface Location {
   /** Index of the record in a JSON array (0-based). */
   record?: number;
   jsonPath?: string;
-  messageId?: string;
   /** Number of the message in an mbox (the first is 1). */
   message?: number;
   /** MIME part: "header:to", "text", "html", or an attachment name. */
   part?: string;
   key?: Record<string, unknown>;
+}
+
+/** One level of what holds an item: a drive, a folder, a mailbox, a message. */
+export interface ContainerLink {
+  kind: string;
+  name: string;
+  id?: string;
+}
+
+/**
+ * Where the item itself sits at its provider: fields a source puts on every finding
+ * and coverage entry of one item (a version, a drive file, a mail message).
+ */
+export interface ProviderFields {
   /** Object stores with versioning: the non-current version this is in. */
   versionId?: string;
   /** That version belongs to an object whose latest version is a delete marker ("deleted", yet kept). */
   deleted?: boolean;
+  /** Drives: the drive's display name ("My Drive of x", a shared drive, "Site / Library"). */
+  drive?: string;
+  /** Google Drive file id. */
+  fileId?: string;
+  /** Microsoft Graph drive item id. */
+  itemId?: string;
+  /** The file is in the trash (still a copy someone must act on). */
+  trashed?: boolean;
+  /** Mail: the mailbox's user (Gmail, Graph). */
+  user?: string;
+  /** IMAP: the mailbox (folder) name. */
+  mailbox?: string;
+  /** Graph mail: the folder's display path, e.g. "Inbox/Customers". */
+  folder?: string;
+  /** Mail: the RFC 5322 Message-ID. */
+  messageId?: string;
+  gmailId?: string;
+  graphId?: string;
+  threadId?: string;
+  labels?: string[];
+  /** Mail: the message's date (ISO 8601). */
+  date?: string;
+  uid?: number;
+  uidValidity?: number;
+  /** What holds the item, outermost first: drive → folder → file; mailbox → folder → message. */
+  container?: ContainerLink[];
 }
 
 export type FindingKind = "customer-match" | "pii-column" | "linked-row";
@@ -66,7 +105,7 @@ export interface Finding {
 
 export type CoverageStatus = "scanned" | "skipped" | "failed";
 
-export interface CoverageEntry {
+export interface CoverageEntry extends ProviderFields {
   source: string;
   uri: string;
   path: string;
@@ -81,9 +120,6 @@ export interface CoverageEntry {
   method?: string;
   /** Databases: statements sent for this item. */
   statements?: number;
-  /** Object stores: the non-current version read, and whether its object was deleted. */
-  versionId?: string;
-  deleted?: boolean;
 }
 
 export interface CoverageSummary {
@@ -119,8 +155,15 @@ export interface Item {
   chunks?(): AsyncIterable<Buffer>;
   /** Optional: only the first `bytes` bytes (a Range GET), for sweeps of big objects. */
   openPrefix?(bytes: number): Promise<Readable>;
-  /** A non-current version of an object (object stores with versioning). */
-  version?: { id: string; deleted: boolean };
+  /**
+   * The MIME type, when the source knows it: picks the reader before the name does
+   * (a `message/rfc822` body reaches the mail reader without a made-up `.eml` name).
+   */
+  contentType?: string;
+  /** What holds the item, outermost first (drive → folder; mailbox → folder → message). */
+  container?: ContainerLink[];
+  /** Fields every finding and coverage entry in this item carries (versionId, drive, fileId, user, messageId …). */
+  loc?: ProviderFields;
 }
 
 /** What a scanner yields while enumerating: an item to read, or an entry it already settled. */

@@ -10,6 +10,7 @@ import { loadRules } from "../match/rules.js";
 import { SCANNERS } from "../../scanners/registry.js";
 import { EXIT, coverageReport, exitCode, findingsTable, toJson } from "../report/output.js";
 import { withProgress } from "./progress.js";
+import { Interrupt } from "./interrupt.js";
 import type { ScanEvent } from "../types.js";
 
 const collectList = (value: string, previous: string[] = []) => [...previous, value];
@@ -65,9 +66,13 @@ function common(cmd: Command): Command {
     .option("--no-progress", "no progress bar on stderr");
 }
 
+let interrupt: Interrupt | undefined;
+
 function request(paths: string[], o: CommonOptions): RunRequest {
+  interrupt ??= new Interrupt();
   return {
     paths,
+    signal: interrupt.signal,
     config: o.config,
     sources: o.source,
     showValues: o.showValues,
@@ -123,20 +128,21 @@ common(
     .option("--id <id>", "a customer ID, matched as an exact token (repeatable)", collectList)
     .option("--phone <number>", "a phone number, matched in any common format (repeatable)", collectList)
     .option("--region <code>", "region for phone numbers without a country code (default US, or phoneRegion in config)")
-    .option("--request <id>", "scan for an open request's customer, and store the run as its evidence"),
+    .option("--request <id>", "scan for an open request's customer, and store the run as its evidence")
+    .option("--fast", "sources that can search their provider's index (mail, drives) read only its candidates; coverage says what that misses"),
 )
   .addHelpText("after", EXIT_HELP)
-  .action(async (paths: string[], o: CommonOptions & { customer?: string[]; id?: string[]; phone?: string[]; region?: string; request?: string }) => {
+  .action(async (paths: string[], o: CommonOptions & { customer?: string[]; id?: string[]; phone?: string[]; region?: string; request?: string; fast?: boolean }) => {
     const given = Boolean(o.customer?.length || o.id?.length || o.phone?.length);
     if (o.request && given) throw new InvalidIdentifierError("--request takes the customer from the request: leave out --customer, --id and --phone");
     if (!o.request && !given) throw new InvalidIdentifierError("say who to look for: --customer EMAIL, --id ID and/or --phone NUMBER (or --request REQ-…)");
     if (!o.request) {
-      const events = scan({ ...request(paths, o), customer: { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: o.region } });
+      const events = scan({ ...request(paths, o), narrow: o.fast, customer: { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: o.region } });
       process.exitCode = await report(events, "scan", o);
       return;
     }
     const { scanForRequest } = await import("./request-commands.js");
-    process.exitCode = await scanForRequest(o.request, request(paths, o), (events) => report(events, "scan", o));
+    process.exitCode = await scanForRequest(o.request, { ...request(paths, o), narrow: o.fast }, (events) => report(events, "scan", o));
   });
 
 common(
@@ -152,7 +158,7 @@ common(
     const config = loadConfig(o.config);
     const cacheFile = o.cache === false ? undefined : join(dirname(config.store), "sweep-cache.json");
     const { sweepWithDiscoveries } = await import("./review-commands.js");
-    process.exitCode = await sweepWithDiscoveries(config, (after) => report(sweep({ ...request(paths, o), config, cacheFile, saveCacheOnSignal: true }), "sweep", o, after));
+    process.exitCode = await sweepWithDiscoveries(config, (after) => report(sweep({ ...request(paths, o), config, cacheFile }), "sweep", o, after));
   });
 
 common(
@@ -200,6 +206,7 @@ registerReviewCommands(program);
 
 try {
   await program.parseAsync(process.argv);
+  if (interrupt?.exitCode) process.exitCode = interrupt.exitCode;
 } catch (e) {
   const err = e as Error & { code?: string; exitCode?: number };
   if (err.code?.startsWith("commander.")) {

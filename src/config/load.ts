@@ -7,9 +7,9 @@ import { memo, yaml, zod } from "../lazy.js";
 import { DEFAULT_LIMITS, type Limits } from "../engine/limits.js";
 import type { Source } from "../engine/scanner.js";
 import { ruleSchema, type RuleSpec } from "../match/rules.js";
+import { ConfigError } from "../errors.js";
 
-/** A configuration problem, with the file and key it is about. */
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /** The config schema, built on first use: commands given only PATHs never load the validator. */
 const schemas = memo(() => {
@@ -79,8 +79,11 @@ function validTimeZone(tz: string): boolean {
 
 const SECRET_KEY = /(password|passwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?)$/i;
 
-/** Replace ${VAR} with the environment's value; refuse literal secrets. */
-function interpolate(value: unknown, path: string, file: string): unknown {
+/**
+ * Replace ${VAR} with the environment's value; refuse literal secrets. A variable
+ * that is not set throws, or, with `missing`, is noted there and left as written.
+ */
+function interpolate(value: unknown, path: string, file: string, missing?: string[]): unknown {
   if (typeof value === "string") {
     const key = path.split(".").pop() ?? "";
     if (SECRET_KEY.test(key) && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value.trim())) {
@@ -92,13 +95,16 @@ function interpolate(value: unknown, path: string, file: string): unknown {
     }
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
       const v = process.env[name];
-      if (v === undefined) throw new ConfigError(`${file}: ${path}: environment variable ${name} is not set`);
-      return v;
+      if (v !== undefined) return v;
+      const message = `${file}: ${path}: environment variable ${name} is not set`;
+      if (!missing) throw new ConfigError(message);
+      missing.push(message);
+      return _m;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, `${path}[${i}]`, file));
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, `${path}[${i}]`, file, missing));
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, path ? `${path}.${k}` : k, file)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, path ? `${path}.${k}` : k, file, missing)]));
   }
   return value;
 }
@@ -125,19 +131,24 @@ export function buildConfig(raw: unknown, file: string, dir: string): Config {
     return { file, dir, sources: [], sourceIds: [], store: resolve(dir, DEFAULT_STORE), limits: { ...DEFAULT_LIMITS }, rules: [], phoneRegion: "US" };
   }
   const { config: configSchema, sourceBase } = schemas();
-  const parsed = configSchema.safeParse(interpolate(raw, "", file));
+  // Sources' secrets are resolved per source: a variable a source needs is only required when it runs.
+  const { sources: rawSources, ...rest } = raw as { sources?: unknown };
+  const parsed = configSchema.safeParse({ ...(interpolate(rest, "", file) as object), sources: rawSources ?? [] });
   if (!parsed.success) throw explain(file, "", parsed.error);
   const cfg = parsed.data;
   const seen = new Set<string>();
-  const sources = cfg.sources.map((s, i) => {
+  const sources = cfg.sources.map((s, i): Source => {
     const where = `sources[${i}]`;
     const base = sourceBase.safeParse(s);
     if (!base.success) throw explain(file, where, base.error);
-    const { id, kind, ...settings } = s as { id: string; kind: string };
+    const { id, kind } = s as { id: string; kind: string };
     if (seen.has(id)) throw new ConfigError(`${file}: ${where}.id: "${id}" is used by another source`);
     seen.add(id);
     const scanner = SCANNERS[kind];
     if (!scanner) throw new ConfigError(`${file}: ${where}.kind: unknown kind "${kind}" (known: ${Object.keys(SCANNERS).join(", ")})`);
+    const missing: string[] = [];
+    const { id: _id, kind: _kind, ...settings } = interpolate(s, where, file, missing) as Record<string, unknown>;
+    if (missing.length) return new UnresolvedSource(id, kind, missing.join("\n"));
     const checked = scanner.settings().safeParse(settings);
     if (!checked.success) throw explain(file, where, checked.error);
     return scanner.create(id, checked.data, { configDir: dir });
@@ -155,6 +166,22 @@ export function buildConfig(raw: unknown, file: string, dir: string): Config {
     organisation: cfg.organisation,
     timezone: cfg.timezone,
   };
+}
+
+/**
+ * A configured source whose settings name environment variables that are not set.
+ * Commands that do not run it work as usual; running it is a configuration error.
+ */
+export class UnresolvedSource implements Source {
+  constructor(
+    readonly id: string,
+    readonly kind: string,
+    readonly problem: string,
+  ) {}
+
+  open(): Promise<never> {
+    return Promise.reject(new ConfigError(this.problem));
+  }
 }
 
 /**

@@ -5,12 +5,12 @@ import type { CustomerMatcher, CustomerQuery } from "../match/customer.js";
 import type { HashedMatcher } from "../match/hashed.js";
 import type { RuleSet } from "../match/rules.js";
 import { peek, sniffEncoding } from "../readers/decode.js";
-import { PLAIN_TEXT_FORMATS, TABULAR_FORMATS, describeBinary, formatFromBytes, formatFromName, type Format } from "../readers/formats.js";
+import { PLAIN_TEXT_FORMATS, TABULAR_FORMATS, describeBinary, formatFromBytes, formatFromContentType, formatFromName, type Format } from "../readers/formats.js";
 import { readerFor } from "../readers/index.js";
 import { locatePlan, locatedUnits } from "../readers/located.js";
 import { recordsWithHits, type LocatedRecord } from "../readers/locate.js";
 import { SkipError, type Unit } from "../readers/types.js";
-import type { CoverageEntry, Finding, Item, Location, ScanEvent } from "../types.js";
+import type { CoverageEntry, Finding, Item, Location, ProviderFields, ScanEvent } from "../types.js";
 import { describeError } from "./errors.js";
 import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "./limits.js";
 import { customerFindings } from "./match-units.js";
@@ -19,7 +19,8 @@ import { anyIdentifierIn, needlesOf } from "./prefilter.js";
 import { SearchPool } from "./search-pool.js";
 import type { SweepCache } from "../store/sweep-cache.js";
 import { AsyncQueue } from "./queue.js";
-import type { Source } from "./scanner.js";
+import type { Source, SourceSession } from "./scanner.js";
+import { ConfigError } from "../errors.js";
 
 export type Job =
   | { mode: "scan"; matcher: CustomerMatcher; query: CustomerQuery }
@@ -36,6 +37,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Sweep only: remember items, and do not read again those unchanged since the last sweep. */
   cache?: SweepCache;
+  /**
+   * Scan only, opt-in: sources that can ask their provider's search for candidate
+   * items read only those (coverage says what such a search cannot see).
+   */
+  narrow?: boolean;
 }
 
 interface ItemContext {
@@ -74,16 +80,25 @@ export class Engine {
     const running = new Set<Promise<void>>();
     const drive = async () => {
       for (const source of sources) {
+        let session: SourceSession | undefined;
         try {
-          const native = this.nativeRun(source);
+          session = await source.open({ limits: this.limits, signal: this.options.signal, job: this.job.mode, state: this.options.cache?.stateOf(source.id) });
+          const native = this.nativeRun(session);
           if (native) {
             for await (const e of native) queue.push(e.type === "finding" ? { type: "finding", finding: this.withSystem(e.finding) } : e);
             continue;
           }
-          if (!source.enumerate) {
+          const ctx = { limits: this.limits, signal: this.options.signal };
+          const narrowed = this.job.mode === "scan" && this.options.narrow ? session.narrow?.(this.job.query, ctx) : undefined;
+          const listing = narrowed?.items ?? session.enumerate?.(ctx);
+          if (!listing) {
             throw new Error(this.job.mode === "hashes" ? `restore-check reads files and objects; ${source.kind} sources cannot be restore-checked yet` : `a ${source.kind} source cannot ${this.job.mode}`);
           }
-          for await (const e of source.enumerate({ limits: this.limits, signal: this.options.signal })) {
+          if (narrowed) {
+            // What the provider's search cannot see is part of the answer.
+            queue.push({ type: "coverage", entry: { source: source.id, uri: source.id, path: "", status: "scanned", method: `${narrowed.method}: ${narrowed.caveat}` } });
+          }
+          for await (const e of listing) {
             if (this.options.signal?.aborted) break;
             if ("settled" in e) {
               queue.push({ type: "coverage", entry: e.settled });
@@ -95,13 +110,16 @@ export class Engine {
             running.add(p);
           }
         } catch (err) {
+          if (err instanceof ConfigError) throw err;
           queue.push({
             type: "coverage",
             entry: { source: source.id, uri: source.id, path: "", status: "failed", error: `${source.kind} source "${source.id}" stopped: ${describeError(err)}` },
           });
+        } finally {
+          await Promise.all(running);
+          await session?.close().catch(() => {});
         }
       }
-      await Promise.all(running);
     };
     const finish = async () => {
       await this.pool.close();
@@ -117,7 +135,7 @@ export class Engine {
   }
 
   /** The source's own search for this job, when it has one (databases). */
-  private nativeRun(source: Source): AsyncIterable<ScanEvent> | undefined {
+  private nativeRun(source: SourceSession): AsyncIterable<ScanEvent> | undefined {
     const ctx = { limits: this.limits, signal: this.options.signal, showValues: this.options.showValues ?? false };
     if (this.job.mode === "scan") return source.findCustomer?.(this.job.matcher, this.job.query, ctx);
     if (this.job.mode === "hashes") return source.findHashes?.(this.job.matcher, ctx);
@@ -125,8 +143,8 @@ export class Engine {
   }
 
   private async readTopLevel(item: Item, emit: (e: ScanEvent) => void): Promise<void> {
-    // An old version of an object says so in every location found in it.
-    const loc = item.version ? { versionId: item.version.id, ...(item.version.deleted ? { deleted: true } : {}) } : {};
+    // Where the item sits at its provider (a version, a drive file, a message) goes into every location found in it.
+    const loc = { ...item.loc, ...(item.container?.length ? { container: item.container } : {}) };
     const ctx = { depth: 0, members: [], loc, budget: new Budget(this.limits) };
     const cache = this.job.mode === "sweep" ? this.options.cache : undefined;
     if (!cache) return this.readItem(item, ctx, emit);
@@ -153,7 +171,7 @@ export class Engine {
       uri: item.uri,
       path: item.path,
       ...(ctx.members.length ? { member: ctx.members.join("!/") } : {}),
-      ...(ctx.loc.versionId ? { versionId: ctx.loc.versionId, ...(ctx.loc.deleted ? { deleted: true } : {}) } : {}),
+      ...providerFields(ctx.loc),
     };
     const settle = (entry: Partial<CoverageEntry>) => emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry } as CoverageEntry });
     try {
@@ -176,7 +194,9 @@ export class Engine {
     if (item.size !== undefined && item.size > limits.maxFileSize) {
       throw new SkipError(`larger than limits.maxFileSize (${formatBytes(item.size)} > ${formatBytes(limits.maxFileSize)})`);
     }
-    const named = formatFromName(item.name);
+    // A precise MIME type decides (message/rfc822 needs no .eml name); a generic one (text/plain) yields to the name.
+    const byType = item.contentType ? formatFromContentType(item.contentType) : undefined;
+    const named = byType && byType !== "text" ? byType : (formatFromName(item.name) ?? byType);
     if (named === "eml" && item.size !== undefined && item.size > limits.maxMessageBytes) {
       throw new SkipError(`message larger than limits.maxMessageBytes (${formatBytes(item.size)} > ${formatBytes(limits.maxMessageBytes)})`);
     }
@@ -297,6 +317,12 @@ export class Engine {
   private withSystem(f: Finding): Finding {
     return { ...f, system: this.options.systemFor?.(f.source, f.location) ?? null };
   }
+}
+
+/** The item-level fields of a location (version, drive, message…), without positions inside the item. */
+function providerFields(loc: Partial<Location>): ProviderFields {
+  const { sheet: _s, row: _r, column: _c, cell: _ce, line: _l, offset: _o, record: _re, jsonPath: _j, message: _m, part: _p, key: _k, uri: _u, path: _pa, member: _me, ...rest } = loc;
+  return rest;
 }
 
 async function drain(chunks: AsyncIterable<Buffer>): Promise<void> {

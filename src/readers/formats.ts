@@ -29,6 +29,36 @@ const UNSUPPORTED: Record<string, string> = {
   parquet: "Parquet is not supported yet", avro: "Avro is not supported",
 };
 
+/** MIME types that name a format outright (what drives and mail APIs report). */
+const BY_CONTENT_TYPE: Record<string, Format> = {
+  "message/rfc822": "eml",
+  "application/mbox": "mbox",
+  "text/csv": "csv",
+  "text/tab-separated-values": "csv",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+  "application/vnd.ms-excel.sheet.macroenabled.12": "xlsx",
+  "application/json": "json",
+  "application/x-ndjson": "ndjson",
+  "application/jsonl": "ndjson",
+  "application/gzip": "gzip",
+  "application/x-gzip": "gzip",
+  "application/zip": "zip",
+  "application/x-zip-compressed": "zip",
+  "text/plain": "text",
+  "text/html": "text",
+  "text/markdown": "text",
+  "application/sql": "text",
+};
+
+/**
+ * The format a MIME type names, or undefined when it says nothing precise
+ * (application/octet-stream, an unknown type): then the name decides.
+ */
+export function formatFromContentType(contentType: string): Format | undefined {
+  const type = contentType.split(";")[0].trim().toLowerCase();
+  return BY_CONTENT_TYPE[type];
+}
+
 export function extensionOf(name: string): string {
   const base = name.slice(name.lastIndexOf("/") + 1).toLowerCase();
   const dot = base.lastIndexOf(".");

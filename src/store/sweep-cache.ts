@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import type { SourceState } from "../engine/scanner.js";
 import type { CoverageEntry, Finding, Item } from "../types.js";
 
 /** What a sweep learnt from one top-level item, kept to answer again while the item is unchanged. */
@@ -12,7 +13,7 @@ export interface CachedItem {
 /** Size, modification time and ETag: the listing's word that an item has not changed. */
 export function fingerprint(item: Item): string | undefined {
   if (item.size === undefined || (!item.mtime && !item.etag)) return undefined;
-  return `${item.size}|${item.mtime?.toISOString() ?? ""}|${item.etag ?? ""}|${item.version?.id ?? ""}`;
+  return `${item.size}|${item.mtime?.toISOString() ?? ""}|${item.etag ?? ""}|${item.loc?.versionId ?? ""}`;
 }
 
 /**
@@ -20,8 +21,16 @@ export function fingerprint(item: Item): string | undefined {
  * (`.straymap/sweep-cache.json`). An unchanged item is not read again; its
  * earlier findings and coverage are reported, marked as such.
  */
+interface CacheFile {
+  version: 2;
+  items: Record<string, CachedItem>;
+  /** Per-source state: provider cursors (changes tokens, history ids, delta links). */
+  sources: Record<string, Record<string, unknown>>;
+}
+
 export class SweepCache {
   private entries: Record<string, CachedItem>;
+  private sources: Record<string, Record<string, unknown>> = {};
   private dirty = false;
   private savedAt = Date.now();
 
@@ -32,27 +41,32 @@ export class SweepCache {
     this.entries = entries;
   }
 
-  static load(file: string, saveOnSignal = false): SweepCache {
-    let entries: Record<string, CachedItem> = {};
+  static load(file: string): SweepCache {
+    let parsed: Partial<CacheFile> | Record<string, CachedItem> = {};
     if (existsSync(file)) {
       try {
-        entries = JSON.parse(readFileSync(file, "utf8")) as Record<string, CachedItem>;
+        parsed = JSON.parse(readFileSync(file, "utf8")) as typeof parsed;
       } catch {
         // A damaged cache only costs a full sweep.
-        entries = {};
+        parsed = {};
       }
     }
-    const cache = new SweepCache(file, entries);
-    if (saveOnSignal) {
-      // Interrupted (Ctrl-C, a cron timeout): keep what was swept, so the next run resumes from there.
-      for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-        process.once(signal, () => {
-          cache.save();
-          process.exit(code);
-        });
-      }
-    }
+    // The first format was the bare item map.
+    const current = (parsed as Partial<CacheFile>).version === 2 ? (parsed as CacheFile) : { version: 2 as const, items: parsed as Record<string, CachedItem>, sources: {} };
+    const cache = new SweepCache(file, current.items ?? {});
+    cache.sources = current.sources ?? {};
     return cache;
+  }
+
+  /** The per-source state a source keeps between sweeps (its provider's cursors). */
+  stateOf(source: string): SourceState {
+    return {
+      get: <T>(key: string) => this.sources[source]?.[key] as T | undefined,
+      set: (key, value) => {
+        (this.sources[source] ??= {})[key] = value;
+        this.dirty = true;
+      },
+    };
   }
 
   private static key(source: string, uri: string): string {
@@ -78,7 +92,8 @@ export class SweepCache {
     if (!this.dirty) return;
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.entries));
+    const content: CacheFile = { version: 2, items: this.entries, sources: this.sources };
+    writeFileSync(tmp, JSON.stringify(content));
     renameSync(tmp, this.file);
     this.dirty = false;
     this.savedAt = Date.now();

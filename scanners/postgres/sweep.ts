@@ -1,0 +1,100 @@
+import pg from "pg";
+import { classifyColumn, type ColumnVerdict } from "../../src/match/columns.js";
+import { redactValue } from "../../src/match/redact.js";
+import type { RuleSet } from "../../src/match/rules.js";
+import type { PgColumn, PgRelation } from "./catalog.js";
+import type { PgSession } from "./session.js";
+
+const q = (name: string) => pg.escapeIdentifier(name);
+
+export interface ColumnStats {
+  /** Most common values and histogram bounds from pg_stats: real values, read without touching the table. */
+  values: string[];
+}
+
+/** pg_stats for every column the session may read, in one statement: schema.table → column → values. */
+export async function readStats(session: PgSession): Promise<Map<string, Map<string, ColumnStats>>> {
+  const rows = await session.query<{ t: string; column: string; mcv: string[] | null; hist: string[] | null }>(
+    `SELECT schemaname || '.' || tablename AS t, attname AS column,
+            most_common_vals::text::text[] AS mcv, histogram_bounds::text::text[] AS hist
+       FROM pg_stats WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  const stats = new Map<string, Map<string, ColumnStats>>();
+  for (const r of rows) {
+    const table = stats.get(r.t) ?? new Map<string, ColumnStats>();
+    stats.set(r.t, table);
+    table.set(r.column, { values: [...(r.mcv ?? []), ...(r.hist ?? [])] });
+  }
+  return stats;
+}
+
+const readsAsText = (c: PgColumn) => c.category === "S";
+
+export interface SweptColumn {
+  column: string;
+  verdict: ColumnVerdict;
+  /** Where the values came from. */
+  source: "statistics" | "sample" | "header";
+  evidence: string;
+}
+
+/**
+ * Classify a table's columns: names first, then the values PostgreSQL keeps
+ * in pg_stats, and only for columns still undecided a sample of rows
+ * (TABLESAMPLE SYSTEM on big tables reads a few pages, not the table).
+ */
+export async function sweepRelation(
+  session: PgSession,
+  rel: PgRelation,
+  stats: Map<string, ColumnStats> | undefined,
+  rules: RuleSet,
+  showValues: boolean,
+): Promise<{ columns: SweptColumn[]; sampled: number; method: string }> {
+  const fromStats = new Map<string, string[]>();
+  const needSample: PgColumn[] = [];
+  const minSamples = Math.max(...rules.rules.map((r) => r.minSamples), 1);
+  for (const c of rel.columns) {
+    if (!readsAsText(c)) continue;
+    const values = stats?.get(c.name)?.values ?? [];
+    if (values.length >= minSamples) fromStats.set(c.name, values.slice(0, rules.sampleSize));
+    else needSample.push(c);
+  }
+  const sampled = new Map<string, string[]>();
+  let rows = 0;
+  if (needSample.length) {
+    const n = rules.sampleSize;
+    // TABLESAMPLE SYSTEM picks whole pages: ask for a few times the rows needed, then LIMIT.
+    const percent = Math.min(100, Math.max(0.01, ((n * 5) / Math.max(rel.estimatedRows, 1)) * 100));
+    const sample = rel.estimatedRows > n * 10 ? ` TABLESAMPLE SYSTEM (${percent.toFixed(4)})` : "";
+    const cols = needSample.map((c) => `${q(c.name)}::text AS ${q(c.name)}`).join(", ");
+    for await (const batch of session.stream<Record<string, string | null>>(`SELECT ${cols} FROM ${q(rel.schema)}.${q(rel.name)}${sample} LIMIT ${n}`)) {
+      rows += batch.length;
+      for (const row of batch) {
+        for (const c of needSample) {
+          const v = row[c.name];
+          if (v !== null && v !== undefined) sampled.set(c.name, [...(sampled.get(c.name) ?? []), v]);
+        }
+      }
+    }
+  }
+  const columns: SweptColumn[] = [];
+  for (const c of rel.columns) {
+    const values = fromStats.get(c.name) ?? sampled.get(c.name) ?? [];
+    const source = fromStats.has(c.name) ? "statistics" : readsAsText(c) ? "sample" : "header";
+    for (const verdict of classifyColumn(rules, c.name, values)) {
+      const examples = verdict.examples.map((e) => (showValues ? e : redactValue(e, verdict.piiType)));
+      const where = source === "statistics" ? "pg_stats values" : source === "sample" ? `${rows} sampled rows` : `a ${c.type} column`;
+      const why =
+        verdict.reason === "values"
+          ? `${verdict.sample.valid}/${verdict.sample.size} ${where} are ${verdict.piiType}`
+          : verdict.reason === "header"
+            ? `column name "${c.name}" names ${verdict.piiType}`
+            : `column name "${c.name}" and ${verdict.sample.valid}/${verdict.sample.size} ${where}`;
+      columns.push({ column: c.name, verdict, source, evidence: why + (examples.length ? `, e.g. ${examples.join(", ")}` : "") });
+    }
+  }
+  const method = needSample.length
+    ? `catalog, pg_stats, and ${rel.estimatedRows > rules.sampleSize * 10 ? "a TABLESAMPLE SYSTEM" : "a LIMIT"} sample of ${rows} rows`
+    : "catalog and pg_stats (no rows read)";
+  return { columns, sampled: rows, method };
+}
