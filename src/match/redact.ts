@@ -70,18 +70,35 @@ export interface KnownHit {
  */
 function masksOf(text: string, known: KnownHit[]): Mask[] {
   const taken: Mask[] = [];
-  const free = (s: number, e: number) => taken.every((m) => e <= m.start || s >= m.end);
-  const add = (start: number, end: number, masked: string) => {
-    if (end > start && free(start, end)) taken.push({ start, end, text: masked });
+  /**
+   * Mask [start, end) with `how`; where part of it is masked already (a phone
+   * glued to an address), the parts left are masked on their own, and a part
+   * `how` no longer recognises is masked whole: a fragment is never let through.
+   */
+  const add = (start: number, end: number, how: (s: string) => string) => {
+    const covered = taken.filter((m) => m.start < end && m.end > start).sort((a, b) => a.start - b.start);
+    const parts: [number, number][] = [];
+    let at = start;
+    for (const m of covered) {
+      parts.push([at, m.start]);
+      at = Math.max(at, m.end);
+    }
+    parts.push([at, end]);
+    for (const [s, e] of parts) {
+      if (e <= s) continue;
+      const raw = text.slice(s, e);
+      const masked = how(raw);
+      taken.push({ start: s, end: e, text: masked === raw && covered.length && /[A-Za-z0-9]{2}/.test(raw) ? `${raw[0]}****` : masked });
+    }
   };
-  for (const h of known) add(h.index, h.index + h.length, redactValue(text.slice(h.index, h.index + h.length), h.identifier));
-  for (const m of text.matchAll(EMAIL_LIKE)) add(m.index!, m.index! + m[0].length, redactEmail(m[0]));
+  for (const h of known) add(h.index, h.index + h.length, (v) => redactValue(v, h.identifier));
+  for (const m of text.matchAll(EMAIL_LIKE)) add(m.index!, m.index! + m[0].length, redactEmail);
   for (const m of text.matchAll(/[A-Za-z0-9_\-]{6,}/g)) {
     const t = m[0];
-    if ((/\d/.test(t) && /[A-Za-z]/.test(t)) || /^[A-Za-z]{2,5}_[A-Za-z0-9]{3,}/.test(t)) add(m.index!, m.index! + t.length, redactToken(t));
+    if ((/\d/.test(t) && /[A-Za-z]/.test(t)) || /^[A-Za-z]{2,5}_[A-Za-z0-9]{3,}/.test(t)) add(m.index!, m.index! + t.length, redactToken);
   }
-  for (const m of text.matchAll(/\d[\d\s().\-]{2,}\d/g)) if (/(\d\D*){4}/.test(m[0])) add(m.index!, m.index! + m[0].length, redactDigits(m[0]));
-  for (const m of text.matchAll(/(?<![\p{L}@.])(\p{Lu})(\p{Ll}+)/gu)) add(m.index!, m.index! + m[0].length, m[1] + "*".repeat(m[2].length));
+  for (const m of text.matchAll(/\d[\d\s().\-]{2,}\d/g)) if (/(\d\D*){4}/.test(m[0])) add(m.index!, m.index! + m[0].length, redactDigits);
+  for (const m of text.matchAll(/(?<![\p{L}@.])(\p{Lu})(\p{Ll}+)/gu)) add(m.index!, m.index! + m[0].length, (w) => w[0] + "*".repeat(w.length - 1));
   return taken.sort((a, b) => a.start - b.start);
 }
 
@@ -136,9 +153,34 @@ export function snippet(text: string, index: number, length: number, kind: strin
   return (lo > 0 ? "…" : "") + body.replace(/[\r\n\t]+/g, " ") + (hi < text.length ? "…" : "");
 }
 
+/**
+ * Her address inside a longer address-like string, as file names write it
+ * (`alice@example.com.csv`, `export_alice@example.com`): every shorter local
+ * part and domain is put to the finders, for strings short enough to afford it.
+ */
+function embeddedEmails(text: string, finders: Finder[]): KnownHit[] {
+  if (text.length > 4096) return [];
+  const hits: KnownHit[] = [];
+  for (const m of text.matchAll(EMAIL_LIKE)) {
+    const [local, at, domain] = [m[1], m[2], m[3]];
+    const labels = domain.split(".");
+    for (let i = 0; i < local.length && i < 64; i++) {
+      for (let n = labels.length; n >= 2; n--) {
+        const candidate = `${local.slice(i)}${at}${labels.slice(0, n).join(".")}`;
+        if (finders.some((f) => f.find(candidate).some((h) => h.index === 0 && h.length === candidate.length))) {
+          hits.push({ index: m.index! + i, length: candidate.length, identifier: "email" });
+          i = local.length;
+          break;
+        }
+      }
+    }
+  }
+  return hits;
+}
+
 /** Every occurrence the finders see in `text`, masked by its kind; the rest left as it is. */
 export function maskKnown(text: string, finders: Finder[]): string {
-  const hits = finders.flatMap((f) => f.find(text));
+  const hits = [...finders.flatMap((f) => f.find(text)), ...embeddedEmails(text, finders)];
   if (hits.length === 0) return text;
   const masks: Mask[] = [];
   for (const h of hits.sort((a, b) => a.index - b.index || b.length - a.length)) {

@@ -39,7 +39,7 @@ export function upgradeToV3(db: BetterSqlite3.Database, store: Store): boolean {
   }
   if (known.size) {
     const hasher = (kind: string, value: string) => store.hash(kind, value);
-    finders.push(new HashedMatcher(known, hasher), emailPrefixFinder(known, hasher));
+    finders.push(new HashedMatcher(known, hasher));
   }
   const mask = (s: string) => maskKnown(s, finders);
 
@@ -64,30 +64,6 @@ export function upgradeToV3(db: BetterSqlite3.Database, store: Store): boolean {
     store.requests.save(replay(store.events.list(id)));
   }
   return true;
-}
-
-/**
- * Her address followed by more dotted text, as in a file name
- * (`alice@example.com.csv`): each shorter domain is tried against the hashes.
- */
-function emailPrefixFinder(known: Map<string, { kind: string }>, hash: (kind: string, value: string) => string): Finder {
-  return {
-    find(text) {
-      const hits: { index: number; length: number; identifier: string }[] = [];
-      for (const m of text.matchAll(/[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+/g)) {
-        const [local, domain] = m[0].split("@");
-        const labels = domain.split(".");
-        for (let n = labels.length - 1; n >= 2; n--) {
-          const email = `${local}@${labels.slice(0, n).join(".")}`;
-          if (known.get(hash("email", email.toLowerCase()))?.kind === "email") {
-            hits.push({ index: m.index!, length: email.length, identifier: "email" });
-            break;
-          }
-        }
-      }
-      return hits;
-    },
-  };
 }
 
 /** The 0.1 chain (plain SHA-256), checked before it is re-keyed: the upgrade event says whether it held. */
