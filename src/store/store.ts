@@ -146,7 +146,22 @@ function prepareFolder(file: string): void {
         `${file} is an empty file (0 bytes), not a straymap store: it may have been truncated. Restore it from a backup, or remove it to start an empty store.`,
       );
     }
-  } else closeSync(openSync(file, "wx", 0o600));
+  } else {
+    // Made aside and linked into place, never seen empty: another process starting now either finds no
+    // file (and makes its own, which loses the link race) or a whole one.
+    const tmp = `${file}.${process.pid}.new`;
+    try {
+      closeSync(openSync(tmp, "w", 0o600));
+      const db = new (Database())(tmp);
+      db.pragma("journal_mode = WAL");
+      db.close();
+      linkSync(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    } finally {
+      for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+    }
+  }
 }
 
 /** Whether the store already keeps keyed hashes (a lost key would make them useless). */

@@ -4,7 +4,7 @@ import { Store } from "../../src/store/store.js";
 import { DataMap } from "../../src/map/data-map.js";
 import { UsageError } from "../../src/errors.js";
 import { cancelRequest, closeRequest, identifiersOf, openRequest, recordFoundAgain, recordRun, reopenRequest, setTask, stateOf } from "../../src/requests/requests.js";
-import { parseDue } from "../../src/requests/deadlines.js";
+import { deadlineStatus, parseDue } from "../../src/requests/deadlines.js";
 import { verifyRequest } from "../../src/requests/verify.js";
 import { buildReport } from "../../src/requests/report.js";
 import type { RunResult } from "../../src/index.js";
@@ -140,6 +140,14 @@ describe("requests on an in-memory store", () => {
     const ccpa = open({ jurisdiction: "ccpa", due: "90d" });
     expect(stateOf(store, ccpa)).toMatchObject({ dueFrom: "given", jurisdiction: "ccpa" });
     expect(() => open({ jurisdiction: "mars" })).toThrow(/known are gdpr, ccpa/);
+  });
+
+  it("says where a request stands against its deadline (list flags the overdue ones)", () => {
+    const now = new Date("2026-03-10T12:00:00Z");
+    expect(deadlineStatus("2026-03-08", "open", null, now)).toEqual({ overdue: true, text: "OVERDUE by 2 days (due 2026-03-08)" });
+    expect(deadlineStatus("2026-03-10", "open", null, now)).toEqual({ overdue: false, text: "due today (2026-03-10)" });
+    expect(deadlineStatus("2026-03-08", "closed", "2026-03-07T10:00:00Z", now).text).toBe("met (answered 2026-03-07, due 2026-03-08)");
+    expect(deadlineStatus("2026-03-08", "closed", "2026-03-09T10:00:00Z", now).text).toBe("missed by 1 day (answered 2026-03-09, due 2026-03-08)");
   });
 });
 
