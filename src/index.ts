@@ -5,7 +5,6 @@ import type { Limits } from "./engine/limits.js";
 import type { Source } from "./engine/scanner.js";
 import { CustomerMatcher, type CustomerQuery } from "./match/customer.js";
 import { loadRules } from "./match/rules.js";
-import { setPhoneRegion } from "./match/validators.js";
 import { DataMap } from "./map/data-map.js";
 import { SweepCache } from "./store/sweep-cache.js";
 import { HashedMatcher } from "./match/hashed.js";
@@ -85,7 +84,7 @@ function engineFor(job: Job, req: RunRequest, config: Config): Engine {
 
 function rulesFor(config: Config) {
   try {
-    return loadRules(config.rules);
+    return loadRules(config.rules, { phoneRegion: config.phoneRegion });
   } catch (e) {
     throw new ConfigError(`${config.file ?? "straymap.yaml"}: ${(e as Error).message}`);
   }
@@ -107,7 +106,6 @@ export function scan(req: ScanRequest): AsyncIterable<ScanEvent> {
 /** Find columns that hold personal data in tabular files: one `pii-column` finding per column and type. */
 export function sweep(req: RunRequest): AsyncIterable<ScanEvent> {
   const config = resolveConfig(req.config);
-  setPhoneRegion(config.phoneRegion);
   const rules = rulesFor(config);
   const sources = pickSources(req, config);
   return engineFor({ mode: "sweep", rules }, req, config).run(sources);
@@ -123,7 +121,7 @@ export function restoreCheck(req: RunRequest & { store: Store }): AsyncIterable<
   const known = new Map<string, { request: string; kind: string }>();
   for (const h of req.store.requests.hashes(["closed"])) known.set(h.hash, { request: h.request, kind: h.kind });
   if (known.size === 0) throw new ConfigError("no closed request: restore-check looks for the customers of closed requests");
-  const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value), config.phoneRegion);
+  const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value));
   return maskEvents(engineFor({ mode: "hashes", matcher }, req, config).run(pickSources(req, config)), [matcher], req.showValues);
 }
 

@@ -85,17 +85,29 @@ export class SearchPool {
         this.pump();
       }
     });
-    slot.worker.on("error", (e) => {
+    // A worker that dies (out of memory, killed) fails its job and leaves the pool; the next job gets a fresh one.
+    const retire = (e: Error) => {
+      if (!this.workers.includes(slot)) return;
+      this.workers = this.workers.filter((w) => w !== slot);
       slot.job?.found.reject(e);
       slot.job?.records.close(e);
       slot.job = undefined;
-    });
+      this.pump();
+    };
+    slot.worker.on("error", retire);
+    slot.worker.on("exit", (code) => retire(new Error(`search worker stopped (exit code ${code})`)));
     this.workers.push(slot);
     return slot;
   }
 
+  /** The live worker threads (for diagnostics and tests). */
+  get threads(): Worker[] {
+    return this.workers.map((w) => w.worker);
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    const workers = this.workers;
     this.workers = [];
+    await Promise.all(workers.map((w) => w.worker.terminate()));
   }
 }

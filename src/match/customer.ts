@@ -1,8 +1,18 @@
-import type { CountryCode } from "libphonenumber-js";
-import { lazy } from "../lazy.js";
+import {
+  AT_PATTERN,
+  EMAIL_LEFT,
+  EMAIL_RIGHT,
+  ID_TOKEN_CHARS,
+  InvalidIdentifierError,
+  PLUS_PATTERN,
+  parseEmail,
+  parseId,
+  parsePhone,
+  phonePattern,
+  type IdentifierKind,
+} from "./forms.js";
 
-// Phone metadata is large, and most scans have no phone number.
-const phoneLib = lazy<typeof import("libphonenumber-js")>("libphonenumber-js");
+export { InvalidIdentifierError, parsePhone, type IdentifierKind };
 
 /** The identifiers of the one customer a scan looks for. */
 export interface CustomerQuery {
@@ -13,7 +23,6 @@ export interface CustomerQuery {
   defaultRegion?: string;
 }
 
-export type IdentifierKind = "email" | "id" | "phone";
 export type MatchVariant = "exact" | "encoded" | "plus-tag";
 
 export interface CustomerHit {
@@ -35,33 +44,9 @@ interface Needle {
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-// Forms an "@" takes in real exports: plain, URL-encoded, JSON/JS-escaped, HTML entities.
-const AT_FORMS = String.raw`(?:@|%40|\\u0040|\\x40|&#0*64;|&#x0*40;|&commat;)`;
-// A local part may be preceded by a percent- or backslash-escape (mailto%3Aalice%40…, "\nalice@…").
-const EMAIL_LEFT = String.raw`(?:(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrt])|(?<=\\u00[0-9A-Fa-f]{2})|(?<![A-Za-z0-9._%+\-]))`;
-// "alice@example.com.invalid" and "alice@example.community.invalid" are other addresses; a trailing full stop is not.
-const EMAIL_RIGHT = String.raw`(?![A-Za-z0-9_\-]|\.[A-Za-z0-9])`;
-const ID_TOKEN_CHARS = "A-Za-z0-9_\\-";
-// Separators people put between phone digits.
-const PHONE_SEP = String.raw`[\s().\-/]{0,3}`;
-
-export class InvalidIdentifierError extends Error {}
-
 function emailNeedle(raw: string): Needle {
-  const email = raw.trim().toLowerCase().replace(/^mailto:/, "");
-  const at = email.lastIndexOf("@");
-  if (at < 1 || at === email.length - 1 || /\s/.test(email)) {
-    throw new InvalidIdentifierError(`--customer "${raw}" is not an email address`);
-  }
-  const local = email.slice(0, at);
-  const domain = email.slice(at + 1);
-  const source =
-    EMAIL_LEFT +
-    escapeRegex(local) +
-    String.raw`(?<tag>(?:\+|%2B)[A-Za-z0-9._\-]+)?` +
-    `(?<at>${AT_FORMS})` +
-    escapeRegex(domain) +
-    EMAIL_RIGHT;
+  const { email, local, domain } = parseEmail(raw);
+  const source = EMAIL_LEFT + escapeRegex(local) + `(?<tag>${PLUS_PATTERN}[A-Za-z0-9._\\-]+)?` + `(?<at>${AT_PATTERN})` + escapeRegex(domain) + EMAIL_RIGHT;
   return {
     identifier: "email",
     regex: new RegExp(source, "gi"),
@@ -75,8 +60,7 @@ function emailNeedle(raw: string): Needle {
 }
 
 function idNeedle(raw: string): Needle {
-  const id = raw.trim();
-  if (!id) throw new InvalidIdentifierError("--id must not be empty");
+  const id = parseId(raw);
   const source = `(?<![${ID_TOKEN_CHARS}])${escapeRegex(id)}(?![${ID_TOKEN_CHARS}])`;
   return {
     identifier: "id",
@@ -86,31 +70,11 @@ function idNeedle(raw: string): Needle {
   };
 }
 
-/** Normalise a phone number the user typed to its country code and national digits. */
-export function parsePhone(raw: string, defaultRegion = "US"): { countryCode: string; national: string; e164: string } {
-  try {
-    const p = phoneLib().parsePhoneNumberWithError(raw, { defaultCountry: defaultRegion as CountryCode });
-    if (!p.isPossible()) throw new Error("not a possible number");
-    return { countryCode: p.countryCallingCode, national: p.nationalNumber, e164: p.number };
-  } catch (e) {
-    throw new InvalidIdentifierError(
-      `--phone "${raw}" is not a phone number (region ${defaultRegion}): ${(e as Error).message}`,
-    );
-  }
-}
-
 function phoneNeedle(raw: string, defaultRegion: string): Needle {
-  const { countryCode, national } = parsePhone(raw, defaultRegion);
-  // "+1 (415) 555-0132", "001 415 555 0132", "1-415-555-0132", "(415) 555-0132", "4155550132";
-  // for trunk-prefix countries also "06 12 34 56 78" for +33 6 12 34 56 78.
-  const digits = national.split("").join(PHONE_SEP);
-  const prefix = `(?:(?:\\+|00)${PHONE_SEP}${countryCode}${PHONE_SEP}\\(?0?\\)?${PHONE_SEP}|${countryCode}${PHONE_SEP}|\\(?0\\)?${PHONE_SEP})?`;
-  // A number behind another country code ("+44 415 555 0132") is someone else's.
-  const otherCountry = `(?<!(?:\\+|\\b00)\\d{1,3}${PHONE_SEP})`;
-  const source = `(?<![\\d+])${otherCountry}${prefix}\\(?${digits}(?!\\d)`;
+  const { full, digits } = phonePattern(parsePhone(raw, defaultRegion));
   return {
     identifier: "phone",
-    regex: new RegExp(source, "g"),
+    regex: new RegExp(full, "g"),
     anchor: { pattern: `${digits}(?!\\d)` },
     classify: () => ({ variant: "exact", confidence: 0.9 }),
   };

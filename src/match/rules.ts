@@ -94,7 +94,8 @@ function compilePattern(source: string, where: string): RegExp {
   }
 }
 
-function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: number }, where: string): CompiledRule {
+function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: number }, where: string, phoneRegion: string): CompiledRule {
+  const check = spec.values?.validator ? VALIDATORS[spec.values.validator] : undefined;
   const headers = Array.isArray(spec.headers) ? spec.headers : Object.values(spec.headers ?? {}).flat();
   return {
     id: spec.id,
@@ -102,7 +103,7 @@ function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: numbe
     phrases: headers.map(headerWords).filter((w) => w.length > 0),
     exclude: new Set((spec.headerExclude ?? []).flatMap(headerWords)),
     pattern: spec.values?.pattern ? compilePattern(spec.values.pattern, `${where}.values.pattern`) : undefined,
-    validator: spec.values?.validator ? VALIDATORS[spec.values.validator] : undefined,
+    validator: check ? (v: string) => check(v, { phoneRegion }) : undefined,
     alone: spec.values?.alone ? compilePattern(spec.values.alone, `${where}.values.alone`) : undefined,
     strict: spec.values?.strict ?? false,
     minRatio: spec.minRatio ?? defaults.minRatio,
@@ -114,7 +115,8 @@ function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: numbe
  * The built-in rules merged with the user's: a user rule with a built-in id
  * changes that rule (fields given replace fields there), a new id adds one.
  */
-export function loadRules(userRules: RuleSpec[] = [], file = `${RULES_DIR}pii.yaml`): RuleSet {
+export function loadRules(userRules: RuleSpec[] = [], options: { file?: string; phoneRegion?: string } = {}): RuleSet {
+  const file = options.file ?? `${RULES_DIR}pii.yaml`;
   const parsed = fileSchema().parse(yaml().parse(readFileSync(file, "utf8"))) as { defaults: { sampleSize: number; minSamples: number; minRatio: number }; rules: RuleSpec[] };
   const specs = new Map(parsed.rules.map((r) => [r.id, r]));
   for (const r of userRules) {
@@ -123,6 +125,6 @@ export function loadRules(userRules: RuleSpec[] = [], file = `${RULES_DIR}pii.ya
   }
   const rules = [...specs.values()]
     .filter((r) => !r.disabled)
-    .map((r, i) => compile(r, parsed.defaults, `rules[${i}] (${r.id})`));
+    .map((r, i) => compile(r, parsed.defaults, `rules[${i}] (${r.id})`, options.phoneRegion ?? "US"));
   return { sampleSize: parsed.defaults.sampleSize, rules };
 }

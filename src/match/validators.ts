@@ -13,17 +13,15 @@ const lib = {
   },
 };
 
-let phoneRegion: CountryCode = "US";
-
-/** Region used to judge phone numbers written without a country code. */
-export function setPhoneRegion(region: string): void {
-  phoneRegion = region.toUpperCase() as CountryCode;
+/** What a check may need to know besides the value: the region for phone numbers without a country code. */
+export interface ValidatorContext {
+  phoneRegion: string;
 }
 
 /** Named checks that rules refer to by name (rules/pii.yaml `values.validator`). */
-export const VALIDATORS: Record<string, (value: string) => boolean> = {
+export const VALIDATORS: Record<string, (value: string, ctx: ValidatorContext) => boolean> = {
   email: (v) => lib.validator.isEmail(v.trim().replace(/^mailto:/i, ""), { allow_utf8_local_part: true }),
-  phone: (v) => (v.match(/\d/g) ?? []).length >= 7 && lib.phone.isValidPhoneNumber(v.trim(), phoneRegion),
+  phone: (v, ctx) => (v.match(/\d/g) ?? []).length >= 7 && lib.phone.isValidPhoneNumber(v.trim(), ctx.phoneRegion.toUpperCase() as CountryCode),
   luhn: (v) => lib.validator.isLuhnNumber(v.replace(/[ -]/g, "")),
   iban: (v) => lib.validator.isIBAN(v.replace(/\s/g, "").toUpperCase()),
   ip: (v) => lib.validator.isIP(v.trim()),

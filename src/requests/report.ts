@@ -86,7 +86,7 @@ export function buildReport(store: Store, id: string, config?: Pick<Config, "org
       status: s.status,
       outcome: s.outcome,
       owner: s.owner,
-      subject: s.identifierHashes.map((h) => ({ kind: h.kind, masked: h.masked ?? "(kept only as a keyed hash)" })),
+      subject: s.identifierHashes.filter((h) => h.kind !== "phone-national").map((h) => ({ kind: h.kind, masked: h.masked ?? "(kept only as a keyed hash)" })),
       receivedAt: s.receivedAt,
       openedAt: s.openedAt,
       verified: s.verified,

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync }
 import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
 import type { DataMap } from "../map/data-map.js";
-import { CustomerMatcher, parsePhone, type CustomerQuery } from "../match/customer.js";
+import { CustomerMatcher, type CustomerQuery } from "../match/customer.js";
+import { hashedForms } from "../match/forms.js";
 import { maskDeep, maskKnown, redactValue, type Finder } from "../match/redact.js";
 import type { RunResult } from "../index.js";
 import type { Store } from "../store/store.js";
@@ -16,11 +17,12 @@ export { dateAfter } from "./deadlines.js";
 /** Where a request's raw identifiers wait while it is open: a file beside the store, readable by its owner only. */
 const identifiersFile = (store: Store, id: string) => join(store.folder, "requests", `${id}.identifiers.json`);
 
+/** The forms of her identifiers that restore-check compares (match/forms.ts decides them). */
 function normalised(query: CustomerQuery): { kind: string; value: string }[] {
   return [
-    ...(query.emails ?? []).map((e) => ({ kind: "email", value: e.trim().toLowerCase() })),
-    ...(query.ids ?? []).map((i) => ({ kind: "id", value: i.trim() })),
-    ...(query.phones ?? []).map((p) => ({ kind: "phone", value: parsePhone(p, query.defaultRegion).e164 })),
+    ...(query.emails ?? []).flatMap((e) => hashedForms("email", e)),
+    ...(query.ids ?? []).flatMap((i) => hashedForms("id", i)),
+    ...(query.phones ?? []).flatMap((p) => hashedForms("phone", p, query.defaultRegion)),
   ];
 }
 
@@ -76,7 +78,7 @@ export function openRequest(store: Store, map: DataMap | undefined, query: Custo
   const statutory = j ? statutoryDue(j, received) : undefined;
   const due = o.due ? parseDue(o.due, now) : statutory?.due;
   // The report names the data subject only masked (a****@example.com); the hashes let restore-check find her again.
-  const hashes = ids.map((i) => ({ kind: i.kind, hash: store.hash(i.kind, i.value), masked: redactValue(i.value, i.kind) }));
+  const hashes = ids.map((i) => ({ kind: i.kind, hash: store.hash(i.kind, i.value), ...(i.kind === "phone-national" ? {} : { masked: redactValue(i.value, i.kind) }) }));
   const tasks: NewTask[] = (map?.systems ?? []).map((s) => ({ system: s.id, name: s.name, action: s.action, owner: s.owner, sources: reachOf(s), origin: "map" }));
   // The id is allocated and the request written in one transaction: two opens at once get two ids.
   const id = store.write(() => {

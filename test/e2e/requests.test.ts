@@ -106,7 +106,7 @@ describe("deletion requests, open to report", () => {
     const after = new Database(join(dir, ".straymap/straymap.db"), { readonly: true });
     const hashes = JSON.parse((after.prepare("SELECT identifier_hashes FROM requests").get() as { identifier_hashes: string }).identifier_hashes);
     after.close();
-    expect(hashes.map((h: { kind: string }) => h.kind)).toEqual(["email", "id", "phone"]);
+    expect(hashes.map((h: { kind: string }) => h.kind)).toEqual(["email", "id", "phone", "phone-national"]);
     expect(hashes[0].hash).toMatch(/^[0-9a-f]{64}$/);
 
     // After a restore: the closed customer is found again by the hashes alone, and the request's log says so.

@@ -13,9 +13,13 @@ export const CLI = join(ROOT, "dist/src/cli/main.js");
 
 export const ALICE: CustomerQuery = { emails: ["alice@example.com"], phones: ["+1 415 555 0132"], ids: ["cus_8Hq2LmZ4"] };
 
-/** A fresh folder with the given files (path → content). */
+/** Folders tempTree made in this test file: removed after it (test/harness/cleanup.ts). */
+export const madeFolders: string[] = [];
+
+/** A fresh folder with the given files (path → content), removed when the test file ends. */
 export function tempTree(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(join(tmpdir(), "straymap-test-"));
+  madeFolders.push(dir);
   for (const [rel, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), content);

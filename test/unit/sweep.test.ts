@@ -13,6 +13,15 @@ const types = (header: string, values: string[]) => classifyColumn(rules, header
 const emails = ["a@example.com", "b@example.com", "c@example.org", "d.e@example.net", "f+g@example.com", "h@example.com"];
 
 describe("column classification", () => {
+  it("judges national phone numbers in the region each run is given (no shared state between runs)", () => {
+    const uk = ["020 7946 0958", "020 7946 0123", "0161 496 0000", "0117 496 0555", "0131 496 0300"];
+    const gb = loadRules([], { phoneRegion: "GB" });
+    const us = loadRules([], { phoneRegion: "US" });
+    expect(classifyColumn(gb, "c1", uk).map((v) => v.piiType)).toContain("phone");
+    expect(classifyColumn(us, "c1", uk).map((v) => v.piiType)).not.toContain("phone");
+    expect(classifyColumn(gb, "c1", uk).map((v) => v.piiType)).toContain("phone");
+  });
+
   it("splits headers into words across languages and styles", () => {
     expect(headerWords("customerEmail_2")).toEqual(["customer", "email", "2"]);
     expect(headerWords("Téléphone portable")).toEqual(["telephone", "portable"]);
