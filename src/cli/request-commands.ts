@@ -49,6 +49,7 @@ const sourcesOf = (req: RunRequest, configured: string[]) => (req.paths?.length 
 
 /** `scan --request`: the request's customer, every configured source (or PATHs), the run kept as evidence. */
 export async function scanForRequest(id: string, req: RunRequest, print: (events: AsyncIterable<ScanEvent>) => Promise<number>): Promise<number> {
+  if (req.showValues) throw new UsageError("--show-values cannot be used with --request: a request's record keeps only redacted evidence (scan without --request to see values)");
   const { config, store } = context(typeof req.config === "string" ? req.config : undefined);
   try {
     const customer = identifiersOf(store, id);

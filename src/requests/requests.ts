@@ -170,6 +170,8 @@ export function recordRun(store: Store, id: string, sources: string[], result: R
   const mask = (s: string) => maskKnown(s, finders);
   const findings = result.findings.map((f) => maskDeep(f, mask));
   const coverage = { summary: result.coverage.summary, items: maskDeep(result.coverage.items, mask) };
+  // A PATH given on the command line may hold her address too.
+  sources = sources.map(mask);
   let runId = 0;
   change(store, id, (s) => {
     mustBeOpen(s);

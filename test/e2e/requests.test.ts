@@ -151,4 +151,31 @@ describe("deletion requests, open to report", () => {
     expect(run("request", "task", "REQ-0001", "finance-exports", "shredded").stderr).toMatch(/outcome must be one of/);
     expect(run("request", "task", "REQ-0001", "nope", "done").stderr).toMatch(/has no task for system "nope"/);
   });
+
+  it("usage mistakes are clear messages with exit 2, never stack traces", () => {
+    const dir = workspace();
+    const run = (...args: string[]) => cli(args, dir);
+    const open = (...extra: string[]) => run("request", "open", "--customer", "alice@example.com", "--owner", "dana@example.com", ...extra);
+    for (const [args, message] of [
+      [["--due", "2026-02-30"], /--due 2026-02-30: expected a date that exists/],
+      [["--due", "99999999d"], /--due 99999999d: expected a date that exists|a delay between 1 day and 3 years/],
+      [["--due", "2001-01-01"], /that date has passed/],
+      [["--received", "2999-01-01"], /in the future/],
+      [["--jurisdiction", "mars"], /Allowed choices are gdpr, ccpa/],
+    ] as const) {
+      const r = open(...args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(open().code).toBe(0);
+    expect(run("scan", "--request", "REQ-0001", "--show-values").stderr).toMatch(/--show-values cannot be used with --request/);
+    expect(run("request", "report", "REQ-0001", "-o", dir).stderr).toMatch(/a folder; name a file/);
+    expect(run("request", "show", "REQ-0009").stderr).toMatch(/REQ-0009: no such request/);
+    expect(run("request", "verify", "REQ-0001", "--against", "nope.json").stderr).toMatch(/--against nope\.json: not a readable JSON report/);
+    expect(run("request", "cancel", "REQ-0001", "--as", "refused", "--reason", "identity could not be verified").stdout).toMatch(/REQ-0001 cancelled \(refused\)/);
+    expect(run("request", "task", "REQ-0001", "finance-exports", "done").stderr).toMatch(/REQ-0001 is cancelled/);
+    expect(run("request", "list").stdout).toMatch(/REQ-0001  cancelled +refused/);
+    expect(run("request", "report", "REQ-0001").stdout).toMatch(/did not carry out your request to erase your personal data, received .* for this reason: identity could not be verified/);
+  });
 });
