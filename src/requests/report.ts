@@ -115,21 +115,20 @@ export function buildReport(store: Store, id: string, config?: Pick<Config, "org
 
 /** The reply to the customer, in plain words, from the outcomes only: nothing the record does not show. */
 function customerReply(s: RequestState, r: RequestReport): string[] {
-  const org = r.controller?.name ?? "we";
-  const We = org === "we" ? "We" : org;
-  const day = r.request.receivedAt;
+  // Display names of the map's systems; places found outside the map are counted, never named by internal id.
   const named = (tasks: typeof s.tasks) => {
     const mapped = tasks.filter((t) => t.origin === "map").map((t) => t.name);
     const other = tasks.length - mapped.length;
-    return list([...mapped, ...(other ? [plural(other, "other place")] : [])]);
+    return list([...mapped, ...(other ? [plural(other, mapped.length ? "other place" : "place")] : [])]);
   };
+  const day = r.request.receivedAt;
+  const lines = r.controller ? [`This is the answer of ${r.controller.name} ("we") to your request to erase your personal data, received {date:${day}}.`] : [];
   if (s.status === "cancelled") {
-    return s.cancel?.kind === "withdrawn"
-      ? [`As you asked, ${org === "we" ? "we have" : `${org} has`} stopped handling your request to erase your personal data, received {date:${day}}. Nothing further is done on it.`]
-      : [`${We} did not carry out your request to erase your personal data, received {date:${day}}, for this reason: ${s.cancel?.reason ?? ""}.`, "You may contact our data protection officer or a supervisory authority if you disagree."];
+    if (s.cancel?.kind === "withdrawn") return [...lines, `As you asked, we have stopped handling your request to erase your personal data, received {date:${day}}. Nothing further is done on it.`];
+    return [...lines, `We did not carry out your request to erase your personal data, received {date:${day}}, for this reason: ${s.cancel?.reason ?? ""}.`, "You may contact our data protection officer or a supervisory authority if you disagree."];
   }
   if (s.status === "open") {
-    const lines = [`DRAFT, not an answer: your request to erase your personal data, received {date:${day}}, is still being handled.`];
+    lines.unshift(`DRAFT, not an answer: your request to erase your personal data, received {date:${day}}, is still being handled.`);
     if (s.runs.length === 0) lines.push("We have not yet searched our systems.");
     else lines.push(`So far we have searched our systems ${plural(s.runs.length, "time")}.`);
     const deleted = s.tasks.filter((t) => t.outcome && DELETING.includes(t.outcome));
@@ -137,16 +136,21 @@ function customerReply(s: RequestState, r: RequestReport): string[] {
     if (s.due) lines.push(`We will answer by {date:${s.due}}.`);
     return lines;
   }
-  const lines: string[] = [];
   const deleted = s.tasks.filter((t) => t.outcome === "done");
   const anonymised = s.tasks.filter((t) => t.outcome === "anonymized");
   const gone = [...deleted, ...anonymised];
-  if (deleted.length) lines.push(`${We} deleted your personal data from ${named(deleted)}.`);
-  if (anonymised.length) lines.push(`${We} anonymised your personal data in ${named(anonymised)}, so it no longer identifies you.`);
-  if (!gone.length) lines.push(`${We} searched our systems for your personal data.`);
-  for (const v of r.remaining.vendors) lines.push(`${We} asked ${v.name}, a service provider that holds data for us, to delete yours (reference ${v.ref}).`);
-  for (const b of r.remaining.backups) lines.push(`A copy remains in ${b.name} until {date:${b.until}}, when it is deleted automatically; it is not used in the meantime.`);
-  for (const x of r.remaining.retained) lines.push(`${We} keep some of your data in ${x.name} because ${x.reason}${x.legalHold ? " (a legal hold applies)" : ""}.`);
+  if (deleted.length) lines.push(`We deleted your personal data from ${named(deleted)}.`);
+  if (anonymised.length) lines.push(`We anonymised your personal data in ${named(anonymised)}, so it no longer identifies you.`);
+  if (!gone.length) lines.push("We searched our systems for your personal data.");
+  for (const v of s.tasks.filter((t) => t.outcome === "vendor-ticket")) lines.push(`We asked ${v.origin === "map" ? v.name : "a service provider"}, which holds data for us, to delete yours (reference ${String(v.detail.ref)}).`);
+  for (const b of s.tasks.filter((t) => t.outcome === "expiring")) lines.push(`A copy remains in ${b.origin === "map" ? b.name : "a backup"} until {date:${String(b.detail.until)}}, when it is deleted automatically; it is not used in the meantime.`);
+  // One sentence per reason, naming the systems that keep data for it.
+  const reasons = new Map<string, typeof s.tasks>();
+  for (const t of s.tasks.filter((x) => x.outcome === "retained")) {
+    const why = `${String(t.detail.reason)}${t.detail.legalHold === true ? " (a legal hold applies)" : ""}`;
+    reasons.set(why, [...(reasons.get(why) ?? []), t]);
+  }
+  for (const [why, tasks] of reasons) lines.push(`We keep some of your data in ${named(tasks)} because ${why}.`);
   if (s.acceptedGaps) lines.push("Some places could not be searched completely; we have recorded why.");
   const nothingLeft = !r.remaining.vendors.length && !r.remaining.backups.length && !r.remaining.retained.length && !s.acceptedGaps && s.outcome === "completed";
   if (nothingLeft && gone.length && s.runs.some((x) => x.phase === "verification")) lines.push("A search after the deletion found no copy left with us.");

@@ -84,8 +84,12 @@ describe("deletion requests, open to report", () => {
     expect(md).toMatch(/Run 3 \(verification\)/);
     expect(md).toMatch(/In backups \(Nightly database backups\) until \d+ \w+ \d{4}/);
     expect(md).toMatch(/A copy remains in Nightly database backups until/);
-    expect(md).toMatch(/keep some of your data in Support mailbox because tax records must be kept 7 years/);
+    expect(md).toMatch(/We keep some of your data in Support mailbox and 2 other places because tax records must be kept 7 years/);
     expect(md).not.toMatch(/No copy of it remains|found no copy left/);
+    // The reply names systems by their display names, never by internal ids or paths.
+    const reply = md.slice(md.indexOf("## Reply to the customer"), md.indexOf("## Answer sheet"));
+    expect(reply).toMatch(/We deleted your personal data from Finance exports share and \d+ other places\./);
+    expect(reply).not.toMatch(/unmapped|finance-exports|nightly-backups|support-desk|finance-share|\.sql|\.mbox/);
     expect(md).toMatch(/Keyed hash chain intact/);
     const json = JSON.parse(run("request", "report", "REQ-0001", "--format", "json").stdout);
     expect(json.request).toMatchObject({ id: "REQ-0001", status: "closed", outcome: "completed with exceptions", owner: "dana@example.com" });
