@@ -165,6 +165,8 @@ function embeddedEmails(text: string, finders: Finder[]): KnownHit[] {
     const [local, at, domain] = [m[1], m[2], m[3]];
     const labels = domain.split(".");
     for (let i = 0; i < local.length && i < 64; i++) {
+      // Her address starts the candidate, or follows a separator or a run of digits (`export_alice@`, `2026alice@`).
+      if (i > 0 && !/[._%+\-]/.test(local[i - 1]) && !(/\d/.test(local[i - 1]) && /\D/.test(local[i]))) continue;
       for (let n = labels.length; n >= 2; n--) {
         const candidate = `${local.slice(i)}${at}${labels.slice(0, n).join(".")}`;
         if (finders.some((f) => f.find(candidate).some((h) => h.index === 0 && h.length === candidate.length))) {

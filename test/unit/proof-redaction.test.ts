@@ -21,7 +21,7 @@ describe("no identifier leaks through an evidence window", () => {
         const other = value(otherKind);
         // The other identifier stands `offset` characters from the window edge (24 before the hit, 24 after it).
         const gap = Math.max(1, 24 + offset);
-        const pad = "k".repeat(gap);
+        const pad = "c".repeat(gap);
         const text = after ? `${head} ${hit}${pad.slice(0, Math.max(1, gap - other.length))}${other} ${tail}` : `${head} ${other}${pad.slice(0, Math.max(1, gap - other.length))}${hit} ${tail}`;
         const matcher = new CustomerMatcher({ emails: [p.email], ids: [p.id], phones: [p.phone] });
         for (const e of evidence(text, matcher)) expect(leaks(e, p), `${text}\n→ ${e}`).toEqual([]);
