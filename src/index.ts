@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError, UnresolvedSource, type Config } from "./config/load.js";
-import { Engine, type Job } from "./engine/run.js";
+import { Engine, HashJob, ScanJob, SweepJob, type Job } from "./engine/run.js";
 import { summarize } from "./engine/coverage.js";
 import type { Limits } from "./engine/limits.js";
 import type { Source } from "./engine/scanner.js";
@@ -11,7 +11,7 @@ import { HashedMatcher } from "./match/hashed.js";
 import { maskEvents } from "./match/redact.js";
 import type { Store } from "./store/store.js";
 import { FsSource, type FsSettings } from "../scanners/fs.js";
-import type { CoverageEntry, CoverageSummary, Finding, ScanEvent } from "./types.js";
+import type { CoverageEntry, Finding, RunResult, ScanEvent } from "./types.js";
 
 export type * from "./types.js";
 export { ConfigError, loadConfig, type Config } from "./config/load.js";
@@ -72,7 +72,7 @@ function pickSources(req: RunRequest, config: Config): Source[] {
 function engineFor(job: Job, req: RunRequest, config: Config): Engine {
   const map = config.map ? DataMap.load(config.map) : undefined;
   return new Engine(job, {
-    cache: job.mode === "sweep" && req.cacheFile ? SweepCache.load(req.cacheFile) : undefined,
+    cache: job.incremental && req.cacheFile ? SweepCache.load(req.cacheFile) : undefined,
     limits: { ...config.limits, ...req.limits },
     showValues: req.showValues,
     tmpDir: req.tmpDir,
@@ -100,7 +100,7 @@ export function scan(req: ScanRequest): AsyncIterable<ScanEvent> {
   const matcher = new CustomerMatcher(query);
   const sources = pickSources(req, config);
   // Her identifiers masked wherever they stand: file names, CSV headers, JSON keys, errors.
-  return maskEvents(engineFor({ mode: "scan", matcher, query }, req, config).run(sources), [matcher], req.showValues);
+  return maskEvents(engineFor(new ScanJob(matcher, query), req, config).run(sources), [matcher], req.showValues);
 }
 
 /** Find columns that hold personal data in tabular files: one `pii-column` finding per column and type. */
@@ -108,7 +108,7 @@ export function sweep(req: RunRequest): AsyncIterable<ScanEvent> {
   const config = resolveConfig(req.config);
   const rules = rulesFor(config);
   const sources = pickSources(req, config);
-  return engineFor({ mode: "sweep", rules }, req, config).run(sources);
+  return engineFor(new SweepJob(rules), req, config).run(sources);
 }
 
 /**
@@ -122,14 +122,9 @@ export function restoreCheck(req: RunRequest & { store: Store }): AsyncIterable<
   for (const h of req.store.requests.hashes(["closed"])) known.set(h.hash, { request: h.request, kind: h.kind });
   if (known.size === 0) throw new ConfigError("no closed request: restore-check looks for the customers of closed requests");
   const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value));
-  return maskEvents(engineFor({ mode: "hashes", matcher }, req, config).run(pickSources(req, config)), [matcher], req.showValues);
+  return maskEvents(engineFor(new HashJob(matcher), req, config).run(pickSources(req, config)), [matcher], req.showValues);
 }
 
-export interface RunResult {
-  findings: Finding[];
-  coverage: { summary: CoverageSummary; items: CoverageEntry[] };
-  warnings: string[];
-}
 
 /** Gather a run's events into the `--format json` shape. */
 export async function collect(events: AsyncIterable<ScanEvent>): Promise<RunResult> {

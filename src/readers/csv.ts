@@ -1,6 +1,9 @@
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
-import { decode } from "./decode.js";
+import { parse as parseCsv } from "csv-parse/sync";
+import { decode, type Sniffed } from "./decode.js";
+import type { LocatedRecord } from "./locate.js";
+import { lineRecordsReadable, recordText, type FormatSpec } from "./spec.js";
 import { columnLetter, headerNames, looksLikeHeader } from "./cells.js";
 import type { ReadOptions, Unit } from "./types.js";
 
@@ -140,3 +143,47 @@ export async function* readCsv(stream: Readable, name: string, options: ReadOpti
     parser.destroy();
   }
 }
+
+/**
+ * Fast path: the records of a CSV file that hold a candidate hit (and its
+ * first record, for the header), parsed into the units readCsv would give.
+ */
+async function* locatedCsvUnits(records: AsyncIterable<LocatedRecord[]>, sniffed: Sniffed, delimiter: string): AsyncGenerator<Unit[]> {
+  const text = recordText(sniffed);
+  let headers: string[] = [];
+  for await (const batch of records) {
+    const units: Unit[] = [];
+    for (const r of batch) {
+      let parsed: string[];
+      try {
+        parsed = (parseCsv(text(r), { delimiter, ...CSV_OPTIONS }) as string[][])[0] ?? [];
+      } catch (e) {
+        throw new Error(`malformed CSV near line ${r.line}: ${(e as Error).message}`);
+      }
+      if (r.index === 0) {
+        const hasHeader = looksLikeHeader(parsed);
+        headers = headerNames(parsed, hasHeader, parsed.length);
+        if (hasHeader) continue;
+      }
+      units.push(...recordUnits(parsed, r.index + 1, r.line, headers));
+    }
+    if (units.length) yield units;
+  }
+}
+
+/** CSV, TSV and other delimited text: cells located by row, column name and cell reference. */
+export const csvFormat: FormatSpec = {
+  id: "csv",
+  extensions: ["csv", "tsv", "psv", "tab"],
+  contentTypes: ["text/csv", "text/tab-separated-values"],
+  plainText: true,
+  tabular: true,
+  prefixReadable: true,
+  locate: (head, sniffed, name) => {
+    if (!lineRecordsReadable(sniffed)) return undefined;
+    const sample = new TextDecoder(sniffed.encoding).decode(head.subarray(sniffed.bom, 65536));
+    const delimiter = sniffDelimiter(sample, /\.(tsv|tab)(\.|$)/i.test(name) ? "\t" : ",");
+    return { split: { csv: { delimiter: delimiter.charCodeAt(0) }, withFirst: true }, units: (records, s) => locatedCsvUnits(records, s, delimiter) };
+  },
+  read: (item, stream, options) => readCsv(stream, item.name, options),
+};

@@ -31,6 +31,7 @@ function longReportHtml(): string {
       source: "finance-share",
       location: { uri: `file:///srv/${deep}`, path: deep, member: i % 2 ? `inner/${"nested-archive-member-".repeat(4)}${i}.json` : undefined, cell: `B${i + 2}`, column: "Email" },
       identifier: "email",
+      match: "exact",
       count: 1,
       confidence: 0.98,
       evidence: `Email: ${"x".repeat(120)},a****@example.com,${"y".repeat(80)}`,

@@ -16,11 +16,12 @@ const MAP = new DataMap([
 ]);
 const ALICE = { emails: ["alice@example.com"], ids: ["cus_8Hq2LmZ4"] };
 
-const finding = (path: string, system: string | null): Finding => ({
+const finding = (path: string, system: string | null): Extract<Finding, { kind: "customer-match" }> => ({
   kind: "customer-match",
   source: "share",
   location: { uri: `file:///srv/${path}`, path },
   identifier: "email",
+  match: "exact",
   count: 1,
   confidence: 0.98,
   evidence: "a****@example.com",
