@@ -6,7 +6,7 @@ import { UsageError } from "../errors.js";
 import { DataMap } from "../map/data-map.js";
 import { Store } from "../store/store.js";
 import { deadlineStatus, JURISDICTIONS } from "../requests/deadlines.js";
-import { CANCEL_KINDS, cancelRequest, closeRequest, findersOf, identifiersOf, openRequest, OUTCOMES, recordFoundAgain, recordRun, reopenRequest, setTask, stateOf, type Outcome } from "../requests/requests.js";
+import { CANCEL_KINDS, cancelRequest, extendRequest, closeRequest, findersOf, identifiersOf, openRequest, OUTCOMES, recordFoundAgain, recordRun, reopenRequest, setTask, stateOf, type Outcome } from "../requests/requests.js";
 import { buildReport } from "../requests/report.js";
 import { REPORT_PRINTERS, reportPrinter } from "../requests/printers/index.js";
 import { verifyRequest, type Anchor } from "../requests/verify.js";
@@ -147,6 +147,20 @@ export function registerRequestCommands(program: Command): void {
       withStore(o.config, ({ store }) => {
         const r = closeRequest(store, id, o.acceptGaps);
         out(`${id} closed: ${r.outcome}. Its raw identifiers are purged; keyed hashes remain.`);
+      }),
+    );
+
+  request
+    .command("extend")
+    .description("extend the deadline (as far as the jurisdiction allows), with the reason the customer is told")
+    .argument("<request>")
+    .requiredOption("--reason <text>", "why more time is needed")
+    .option("--to <when>", "the new deadline, a date or a delay (default: the jurisdiction's limit)")
+    .addOption(configOption())
+    .action((id: string, o: { reason: string; to?: string; config?: string }) =>
+      withStore(o.config, ({ store }) => {
+        const s = extendRequest(store, id, o.reason, o.to);
+        out(`${id} now due ${s.due}. Tell the customer why, within the first deadline.`);
       }),
     );
 

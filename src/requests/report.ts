@@ -42,6 +42,7 @@ export interface RequestReport {
   outstanding: string[];
   foundAgain: { at: string; places: { source: string; where: string }[] }[];
   reopened: { at: string; by: string; reason: string }[];
+  extensions: { at: string; by: string; due: string; reason: string }[];
   reply: string[];
   answerSheet: string[];
   log: { head: string; events: number; intact: boolean; problems: string[] };
@@ -103,6 +104,7 @@ export function buildReport(store: Store, id: string, config?: Pick<Config, "org
     outstanding: [...blockers.blocking, ...blockers.gaps],
     foundAgain: s.foundAgain.map((f) => ({ at: f.at, places: f.places.map((p) => ({ source: p.source, where: p.where })) })),
     reopened: s.reopened,
+    extensions: s.extensions,
     reply: [],
     answerSheet: [],
     log: { head: verdict.head, events: verdict.events, intact: verdict.ok, problems: verdict.problems },
@@ -133,6 +135,7 @@ function customerReply(s: RequestState, r: RequestReport): string[] {
     else lines.push(`So far we have searched our systems ${plural(s.runs.length, "time")}.`);
     const deleted = s.tasks.filter((t) => t.outcome && DELETING.includes(t.outcome));
     if (deleted.length) lines.push(`Deletion is recorded so far in ${named(deleted)}${r.outstanding.length ? ", not yet confirmed by a final search" : ""}.`);
+    for (const x of s.extensions) lines.push(`We extended the time to answer to {date:${x.due}}: ${x.reason}.`);
     if (s.due) lines.push(`We will answer by {date:${s.due}}.`);
     return lines;
   }

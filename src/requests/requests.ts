@@ -244,6 +244,25 @@ export function closeRequest(store: Store, id: string, acceptGaps?: string): Clo
   return { outcome };
 }
 
+/**
+ * Extend the deadline, with the reason the customer is told: to the date
+ * given, or as far as the jurisdiction allows (GDPR two more months, CCPA 45
+ * days); never past that limit.
+ */
+export function extendRequest(store: Store, id: string, reason: string, to?: string): RequestState {
+  if (!reason.trim()) throw new UsageError('extend needs --reason "why more time is needed"');
+  return change(store, id, (s) => {
+    mustBeOpen(s);
+    const j = jurisdiction(s.jurisdiction);
+    const limit = j ? statutoryDue(j, new Date(s.receivedAt)).extendedTo : undefined;
+    const due = to ? parseDue(to) : limit;
+    if (!due) throw new UsageError(`${id} has no jurisdiction to extend by: give --to DATE`);
+    if (limit && due > limit) throw new UsageError(`--to ${to}: past what ${j!.id.toUpperCase()} allows (${limit})`);
+    if (s.due && due <= s.due) throw new UsageError(`--to ${due}: not later than the current deadline ${s.due}`);
+    return { type: "extended", data: { due, reason } };
+  });
+}
+
 export const CANCEL_KINDS = ["withdrawn", "refused"] as const;
 
 /** Cancel an open request (the customer withdrew it, or it was refused), with the reason kept in its log. */

@@ -43,7 +43,9 @@ export interface RequestState {
   openedBy: string;
   owner: string;
   due: string | null;
-  dueFrom: "given" | "jurisdiction" | null;
+  dueFrom: "given" | "jurisdiction" | "extended" | null;
+  /** Deadline extensions, each with the reason given to the customer. */
+  extensions: { at: string; by: string; due: string; reason: string }[];
   jurisdiction: string | null;
   legalBasis: string | null;
   verified: string | null;
@@ -117,6 +119,7 @@ export function replay(events: StoredEvent[]): RequestState {
     owner: "",
     due: null,
     dueFrom: null,
+    extensions: [],
     jurisdiction: null,
     legalBasis: null,
     verified: null,
@@ -196,6 +199,11 @@ function apply(s: RequestState, e: StoredEvent, d: Data): void {
       s.closedBy = e.actor;
       s.cancel = { kind: String(d.kind), reason: String(d.reason) };
       s.outcome = String(d.kind);
+      return;
+    case "extended":
+      s.due = String(d.due);
+      s.dueFrom = "extended";
+      s.extensions.push({ at: e.at, by: e.actor, due: String(d.due), reason: String(d.reason) });
       return;
     case "found-again":
       s.foundAgain.push({ at: e.at, seq: e.seq, run: (d.run as number) ?? null, places: (d.places as RequestState["foundAgain"][number]["places"]) ?? [] });

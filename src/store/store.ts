@@ -139,7 +139,11 @@ function retryBusy<T>(fn: () => T): T {
 function prepareFolder(file: string): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  try {
+    chmodSync(dir, 0o700);
+  } catch (e) {
+    throw new StoreError(`${dir}: cannot make the store folder private to its owner (${(e as NodeJS.ErrnoException).code}); run straymap as the folder's owner`);
+  }
   if (existsSync(file)) {
     if (statSync(file).size === 0) {
       throw new StoreError(

@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { Store } from "../../src/store/store.js";
 import { DataMap } from "../../src/map/data-map.js";
 import { UsageError } from "../../src/errors.js";
-import { cancelRequest, closeRequest, identifiersOf, openRequest, recordFoundAgain, recordRun, reopenRequest, setTask, stateOf } from "../../src/requests/requests.js";
+import { cancelRequest, closeRequest, extendRequest, identifiersOf, openRequest, recordFoundAgain, recordRun, reopenRequest, setTask, stateOf } from "../../src/requests/requests.js";
 import { deadlineStatus, parseDue } from "../../src/requests/deadlines.js";
 import { verifyRequest } from "../../src/requests/verify.js";
 import { buildReport } from "../../src/requests/report.js";
@@ -141,6 +141,22 @@ describe("requests on an in-memory store", () => {
     const ccpa = open({ jurisdiction: "ccpa", due: "90d" });
     expect(stateOf(store, ccpa)).toMatchObject({ dueFrom: "given", jurisdiction: "ccpa" });
     expect(() => open({ jurisdiction: "mars" })).toThrow(/known are gdpr, ccpa/);
+  });
+
+  it("extends a deadline as far as the jurisdiction allows, with the reason kept and told", () => {
+    store = new Store(":memory:");
+    const id = open({ jurisdiction: "gdpr" });
+    const first = stateOf(store, id).due!;
+    expect(() => extendRequest(store, id, " ")).toThrow(/needs --reason/);
+    expect(() => extendRequest(store, id, "many systems", "400d")).toThrow(/a delay between 1 day and 3 years|past what GDPR allows/);
+    const s = extendRequest(store, id, "the request covers many systems");
+    const limit = new Date(`${first}T00:00:00Z`);
+    limit.setUTCMonth(limit.getUTCMonth() + 2);
+    expect(s).toMatchObject({ due: limit.toISOString().slice(0, 10), dueFrom: "extended" });
+    expect(() => extendRequest(store, id, "again")).toThrow(/not later than the current deadline/);
+    expect(buildReport(store, id).reply.join(" ")).toMatch(/We extended the time to answer to \{date:\d{4}-\d\d-\d\d\}: the request covers many systems\./);
+    const custom = open();
+    expect(() => extendRequest(store, custom, "why")).toThrow(/no jurisdiction to extend by: give --to DATE/);
   });
 
   it("says where a request stands against its deadline (list flags the overdue ones)", () => {

@@ -90,6 +90,7 @@ ${dl([
   ["Status", `<span class="status">${esc(q.status)}${q.outcome ? ` — ${esc(q.outcome)}` : ""}</span>${q.closedAt ? `, ${esc(t(q.closedAt))} by ${esc(q.closedBy)}` : ""}`],
   ...(q.cancel ? ([[q.cancel.kind === "withdrawn" ? "Withdrawn" : "Refused", esc(q.cancel.reason)]] as [string, string][]) : []),
   ...(q.acceptedGaps ? ([["Gaps accepted", esc(q.acceptedGaps)]] as [string, string][]) : []),
+  ...r.extensions.map((x): [string, string] => ["Deadline extended", `${esc(t(x.at))} by ${esc(x.by)} to ${esc(t(x.due))}: ${esc(x.reason)}`]),
   ...r.reopened.map((x): [string, string] => ["Reopened", `${esc(t(x.at))} by ${esc(x.by)}: ${esc(x.reason)}`]),
   ...(r.outstanding.length ? ([["Before it can close", `<ul>${r.outstanding.map((o) => `<li>${esc(o)}</li>`).join("")}</ul>`]] as [string, string][]) : []),
 ])}

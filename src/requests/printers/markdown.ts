@@ -42,6 +42,7 @@ export function renderMarkdown(r: RequestReport): string {
     `- Status: **${md(q.status)}**${q.outcome ? ` — ${md(q.outcome)}` : ""}${q.closedAt ? `, ${md(q.status === "cancelled" ? "cancelled" : "closed")} ${md(t(q.closedAt))} by ${md(q.closedBy)}` : ""}`,
     ...(q.cancel ? [`- ${md(q.cancel.kind === "withdrawn" ? "Withdrawn" : "Refused")}: ${md(q.cancel.reason)}`] : []),
     ...(q.acceptedGaps ? [`- Gaps accepted at close: ${md(q.acceptedGaps)}`] : []),
+    ...r.extensions.map((x) => `- Deadline extended ${md(t(x.at))} by ${md(x.by)} to ${md(t(x.due))}: ${md(x.reason)}`),
     ...r.reopened.map((x) => `- Reopened ${md(t(x.at))} by ${md(x.by)}: ${md(x.reason)}`),
     ...(r.outstanding.length ? ["- Before it can close:", ...r.outstanding.map((o) => `  - ${md(o)}`)] : []),
     ...section("What was searched"),
