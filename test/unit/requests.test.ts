@@ -177,10 +177,22 @@ describe("requests on a file store", () => {
     const file = join(dir, ".straymap/straymap.db");
     store = new Store(file);
     const id = open();
+    recordRun(store, id, ["share"], run([finding("crm/a.csv", "crm")]), new Date());
     setTask(store, MAP, id, "crm", { outcome: "done" });
     setTask(store, MAP, id, "backups", { outcome: "expiring" });
     const anchor = verifyRequest(store, id);
+    expect(anchor.ok).toBe(true);
     store.close();
+    // Someone rewrites a stored finding (to hide where she was): the run no longer matches its logged digest.
+    const raw0 = new Database(file);
+    raw0.prepare("UPDATE findings SET data = replace(data, 'crm/a.csv', 'crm/other.csv')").run();
+    raw0.close();
+    store = new Store(file);
+    expect(verifyRequest(store, id).problems).toEqual(["run 1 was changed after it was logged (its findings or coverage differ from their digest)"]);
+    store.close();
+    const raw00 = new Database(file);
+    raw00.prepare("UPDATE findings SET data = replace(data, 'crm/other.csv', 'crm/a.csv')").run();
+    raw00.close();
     const raw = new Database(file);
     // Someone edits the tasks table: the report would change, verify must say so.
     raw.prepare("UPDATE tasks SET outcome = 'not-found' WHERE system = 'backups'").run();
@@ -194,7 +206,7 @@ describe("requests on a file store", () => {
     raw2.prepare("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)").run();
     raw2.close();
     store = new Store(file);
-    expect(verifyRequest(store, id, anchor).problems).toEqual(expect.arrayContaining([expect.stringMatching(/the log has 2 events, but a report showed 3: events were removed/)]));
+    expect(verifyRequest(store, id, anchor).problems).toEqual(expect.arrayContaining([expect.stringMatching(/the log has 3 events, but a report showed 4: events were removed/)]));
     store.close();
     // Someone edits an event and recomputes a plain SHA-256 chain: the keyed links do not hold.
     const raw3 = new Database(file);
