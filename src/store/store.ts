@@ -39,7 +39,7 @@ const BUSY_WAIT = 15_000;
  */
 export class Store {
   private readonly db: BetterSqlite3.Database;
-  private readonly key: Buffer;
+  private readonly key!: Buffer;
   readonly events: EventLog;
   readonly runs: RunRepository;
   readonly requests: RequestRepository;
@@ -58,13 +58,22 @@ export class Store {
     if (!inMemory) chmodSync(file, 0o600);
     // Deleted rows are overwritten, not left in free pages.
     this.db.pragma("secure_delete = ON");
-    if (!inMemory) retryBusy(() => this.db.pragma("journal_mode = WAL"));
-    this.key = options.key ?? (inMemory ? randomBytes(32) : loadKey(file, holdsHashes(this.db)));
     this.events = new EventLog(this.db, (text) => this.mac(text));
     this.runs = new RunRepository(this.db);
     this.requests = new RequestRepository(this.db);
     this.discoveries = new DiscoveryRepository(this.db);
-    this.migrate();
+    try {
+      if (!inMemory) retryBusy(() => this.db.pragma("journal_mode = WAL"));
+      this.key = options.key ?? (inMemory ? randomBytes(32) : loadKey(file, holdsHashes(this.db)));
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      const code = (e as { code?: string }).code ?? "";
+      if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
+        throw new StoreError(`${file} is not a readable straymap store (${(e as Error).message}): it is damaged or not a database. Restore it from a backup.`);
+      }
+      throw e;
+    }
   }
 
   /** The schema version this store is at. */

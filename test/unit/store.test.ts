@@ -128,6 +128,12 @@ describe("the store", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("a damaged database is a clear error naming the file, not a crash", () => {
+    const dir = tempTree({ ".straymap/straymap.db": Buffer.from("this is not SQLite at all, just text that fills a page ".repeat(100)) });
+    expect(() => new Store(join(dir, ".straymap/straymap.db"))).toThrow(/straymap\.db is not a readable straymap store .*Restore it from a backup/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("refuses to make a new key for a store that holds hashes, and says how to restore it", () => {
     const dir = tempTree({});
     const file = join(dir, ".straymap/straymap.db");
