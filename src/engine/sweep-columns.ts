@@ -20,6 +20,8 @@ export class ColumnSampler {
   constructor(private readonly rules: RuleSet) {}
 
   add(cell: Cell): void {
+    // Header, title and footer cells are searched in a scan but are not a column's values.
+    if (cell.role) return;
     const key = `${cell.table}\u0000${cell.column}`;
     let col = this.columns.get(key);
     if (!col) {

@@ -1,6 +1,5 @@
 import { parse as parseCsv } from "csv-parse/sync";
-import { headerNames, looksLikeHeader } from "./cells.js";
-import { CSV_OPTIONS, recordUnits, sniffDelimiter } from "./csv.js";
+import { CSV_OPTIONS, CsvTable, csvLayout, type CsvLayout } from "./csv.js";
 import type { Sniffed } from "./decode.js";
 import { ndjsonLineUnits } from "./json.js";
 import type { LocatedRecord, SplitOptions } from "./locate.js";
@@ -9,13 +8,15 @@ import type { Unit } from "./types.js";
 export type LocatableFormat = "csv" | "text" | "ndjson";
 
 /** How records split for a format, when the fast locate path can serve it (ASCII-compatible text, line records). */
-export function locatePlan(format: string, head: Buffer, sniffed: Sniffed, name: string): { split: SplitOptions; delimiter?: string; format: LocatableFormat } | undefined {
+export function locatePlan(format: string, head: Buffer, sniffed: Sniffed, name: string): { split: SplitOptions; delimiter?: string; layout?: CsvLayout; format: LocatableFormat } | undefined {
   if (sniffed.encoding !== "utf-8" && sniffed.encoding !== "windows-1252") return undefined;
   if (format === "text" || format === "ndjson") return { split: {}, format };
   if (format !== "csv") return undefined;
   const sample = new TextDecoder(sniffed.encoding).decode(head.subarray(sniffed.bom, 65536));
-  const delimiter = sniffDelimiter(sample, /\.(tsv|tab)(\.|$)/i.test(name) ? "\t" : ",");
-  return { split: { csv: { delimiter: delimiter.charCodeAt(0) }, withFirst: true }, delimiter, format };
+  // The header (which may sit below title rows) is found in the head: only records with hits come later.
+  const layout = csvLayout(sample, name);
+  if (layout.blocks) return undefined; // IIF: each block's header must be read before its rows
+  return { split: { csv: { delimiter: layout.delimiter.charCodeAt(0) } }, delimiter: layout.delimiter, layout, format };
 }
 
 /**
@@ -29,7 +30,7 @@ export async function* locatedUnits(
 ): AsyncGenerator<Unit[]> {
   const decoder = new TextDecoder(sniffed.encoding);
   const decode = (r: LocatedRecord) => decoder.decode(r.index === 0 ? r.bytes.subarray(sniffed.bom) : r.bytes).replace(/\r$/, "");
-  let headers: string[] = [];
+  const table = plan.layout ? new CsvTable(plan.layout) : undefined;
   for await (const batch of records) {
     const units: Unit[] = [];
     for (const r of batch) {
@@ -41,12 +42,7 @@ export async function* locatedUnits(
         } catch (e) {
           throw new Error(`malformed CSV near line ${r.line}: ${(e as Error).message}`);
         }
-        if (r.index === 0) {
-          const hasHeader = looksLikeHeader(parsed);
-          headers = headerNames(parsed, hasHeader, parsed.length);
-          if (hasHeader) continue;
-        }
-        units.push(...recordUnits(parsed, r.index + 1, r.line, headers));
+        units.push(...table!.units(parsed, r.index, r.line).units);
       } else if (plan.format === "text") {
         units.push({ kind: "line", loc: { line: r.line, offset: 0 }, text });
       } else {
