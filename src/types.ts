@@ -82,8 +82,8 @@ export interface Finding {
   match?: string;
   /** pii-column: the PII type found. */
   piiType?: string;
-  /** pii-column: why (header rule, value rule, or both). */
-  reason?: "header" | "values" | "header+values";
+  /** pii-column: why (header rule, value rule, both, or entities found inside free-text values). */
+  reason?: "header" | "values" | "header+values" | "embedded in free text";
   /** pii-column: how many values were sampled, and how many validated. */
   sample?: { size: number; valid: number };
   count: number;

@@ -44,9 +44,11 @@ export class ColumnSampler {
         const why =
           v.reason === "values"
             ? `${v.sample.valid}/${v.sample.size} sampled values are ${v.piiType}`
-            : v.reason === "header"
-              ? `header "${col.column}" names ${v.piiType}` + (v.checksValues && v.sample.size ? ` (only ${v.sample.valid}/${v.sample.size} sampled values validate)` : "")
-              : `header "${col.column}" and ${v.sample.valid}/${v.sample.size} sampled values`;
+            : v.reason === "embedded in free text"
+              ? `embedded in free text: ${v.sample.valid}/${v.sample.size} sampled texts contain a ${v.piiType}`
+              : v.reason === "header"
+                ? `header "${col.column}" names ${v.piiType}` + (v.checksValues && v.sample.size ? ` (only ${v.sample.valid}/${v.sample.size} sampled values validate)` : "")
+                : `header "${col.column}" and ${v.sample.valid}/${v.sample.size} sampled values`;
         yield {
           kind: "pii-column",
           source: base.source,
@@ -56,7 +58,7 @@ export class ColumnSampler {
           sample: v.sample,
           count: v.sample.valid,
           confidence: v.confidence,
-          evidence: why + (examples.length ? `, e.g. ${examples.join(", ")}` : "") + (note ? ` (${note})` : ""),
+          evidence: why + (v.detail ? `; ${v.detail}` : "") + (examples.length ? `, e.g. ${examples.join(", ")}` : "") + (note ? ` (${note})` : ""),
           system: null,
         };
       }

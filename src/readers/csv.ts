@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { parse as parseSync } from "csv-parse/sync";
-import { decode } from "./decode.js";
+import { decode, type Sniffed } from "./decode.js";
 import { HEAD_ROWS, columnLetter, findHeader, headerNames, roleOf, type RowRole, type TableHead } from "./cells.js";
 import type { ReadOptions, Unit } from "./types.js";
 
@@ -254,4 +254,16 @@ export async function* readCsv(stream: Readable, name: string, options: ReadOpti
     await it.return?.();
     parser.destroy();
   }
+}
+
+/**
+ * For the engine: whether an item that would otherwise be read as text
+ * (.txt, .dat, .iif, no extension) holds a delimited table, judged from its
+ * first bytes. Such an item is then read with readCsv (cells in scan,
+ * columns in sweep); prose stays text.
+ */
+export function isDelimitedText(head: Buffer, sniffed: Sniffed): boolean {
+  if (sniffed.binary) return false;
+  const sample = new TextDecoder(sniffed.encoding).decode(head.subarray(sniffed.bom, 65536));
+  return sniffTable(sample) !== undefined;
 }
