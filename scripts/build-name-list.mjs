@@ -62,7 +62,6 @@ for (const def of Object.values(faker.allLocales)) {
   for (const key of ["country", "state", "continent", "language"]) addWords(loc[key]);
 }
 const en = faker.allLocales.en;
-addWords(en.location.city_name);
 for (const list of Object.values(en.word ?? {})) addWords(list);
 addWords(en.music?.genre);
 addWords(en.commerce?.department);
