@@ -13,6 +13,9 @@ interface Column {
   values: string[];
 }
 
+/** "an email", "a phone": for evidence read by people. */
+export const withArticle = (piiType: string) => `${/^[aeiou]/i.test(piiType) ? "an" : "a"} ${piiType.replace(/_/g, " ")}`;
+
 /** Collects sampled values per table and column during sweep, then classifies each column. */
 export class ColumnSampler {
   private columns = new Map<string, Column>();
@@ -45,7 +48,7 @@ export class ColumnSampler {
           v.reason === "values"
             ? `${v.sample.valid}/${v.sample.size} sampled values are ${v.piiType}`
             : v.reason === "embedded in free text"
-              ? `embedded in free text: ${v.sample.valid}/${v.sample.size} sampled texts contain a ${v.piiType}`
+              ? `embedded in free text: ${v.sample.valid}/${v.sample.size} sampled texts contain ${withArticle(v.piiType)}`
               : v.reason === "header"
                 ? `header "${col.column}" names ${v.piiType}` + (v.checksValues && v.sample.size ? ` (only ${v.sample.valid}/${v.sample.size} sampled values validate)` : "")
                 : `header "${col.column}" and ${v.sample.valid}/${v.sample.size} sampled values`;

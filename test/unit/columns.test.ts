@@ -244,7 +244,7 @@ describe("personal data inside free text", () => {
     const found = r.findings.map((f) => `${f.location.path}|${f.location.column}|${f.piiType}|${f.reason}`).sort();
     expect(found).toEqual(["support.csv|notes|email|embedded in free text", "tickets.ndjson|ticket.body|email|embedded in free text"]);
     const f = r.findings[0];
-    expect(f.evidence).toMatch(/^embedded in free text: 3\/6 sampled texts contain a email/);
+    expect(f.evidence).toMatch(/^embedded in free text: 3\/6 sampled texts contain an email/);
     expect(f.evidence).not.toMatch(/ada\.l@example\.com/);
   });
 });
