@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError, UnresolvedSource, type Config } from "./config/load.js";
-import { Engine, type Job } from "./engine/run.js";
+import { Engine, HashJob, ScanJob, SweepJob, type Job } from "./engine/run.js";
 import { summarize } from "./engine/coverage.js";
 import type { Limits } from "./engine/limits.js";
 import type { Source } from "./engine/scanner.js";
@@ -10,7 +10,7 @@ import { SweepCache } from "./store/sweep-cache.js";
 import { HashedMatcher } from "./match/hashed.js";
 import type { Store } from "./store/store.js";
 import { FsSource, type FsSettings } from "../scanners/fs.js";
-import type { CoverageEntry, CoverageSummary, Finding, ScanEvent } from "./types.js";
+import type { CoverageEntry, Finding, RunResult, ScanEvent } from "./types.js";
 
 export type * from "./types.js";
 export { ConfigError, loadConfig, type Config } from "./config/load.js";
@@ -71,7 +71,7 @@ function pickSources(req: RunRequest, config: Config): Source[] {
 function engineFor(job: Job, req: RunRequest, config: Config): Engine {
   const map = config.map ? DataMap.load(config.map) : undefined;
   return new Engine(job, {
-    cache: job.mode === "sweep" && req.cacheFile ? SweepCache.load(req.cacheFile) : undefined,
+    cache: job.incremental && req.cacheFile ? SweepCache.load(req.cacheFile) : undefined,
     limits: { ...config.limits, ...req.limits },
     showValues: req.showValues,
     tmpDir: req.tmpDir,
@@ -98,7 +98,7 @@ export function scan(req: ScanRequest): AsyncIterable<ScanEvent> {
   const query = { ...req.customer, defaultRegion: req.customer.defaultRegion ?? config.phoneRegion };
   const matcher = new CustomerMatcher(query);
   const sources = pickSources(req, config);
-  return engineFor({ mode: "scan", matcher, query }, req, config).run(sources);
+  return engineFor(new ScanJob(matcher, query), req, config).run(sources);
 }
 
 /** Find columns that hold personal data in tabular files: one `pii-column` finding per column and type. */
@@ -106,7 +106,7 @@ export function sweep(req: RunRequest): AsyncIterable<ScanEvent> {
   const config = resolveConfig(req.config);
   const rules = rulesFor(config);
   const sources = pickSources(req, config);
-  return engineFor({ mode: "sweep", rules }, req, config).run(sources);
+  return engineFor(new SweepJob(rules), req, config).run(sources);
 }
 
 /**
@@ -121,14 +121,9 @@ export function restoreCheck(req: RunRequest & { store: Store }): AsyncIterable<
   for (const r of rows) for (const h of JSON.parse(r.identifier_hashes) as { kind: string; hash: string }[]) known.set(h.hash, { request: r.id, kind: h.kind });
   if (known.size === 0) throw new ConfigError("no closed request: restore-check looks for the customers of closed requests");
   const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value));
-  return engineFor({ mode: "hashes", matcher }, req, config).run(pickSources(req, config));
+  return engineFor(new HashJob(matcher), req, config).run(pickSources(req, config));
 }
 
-export interface RunResult {
-  findings: Finding[];
-  coverage: { summary: CoverageSummary; items: CoverageEntry[] };
-  warnings: string[];
-}
 
 /** Gather a run's events into the `--format json` shape. */
 export async function collect(events: AsyncIterable<ScanEvent>): Promise<RunResult> {

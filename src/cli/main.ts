@@ -2,15 +2,15 @@
 import { dirname, join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import bytes from "bytes";
-import { collect, scan, sweep, type RunRequest, type RunResult } from "../index.js";
+import { collect, scan, sweep, type RunRequest } from "../index.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { InvalidIdentifierError } from "../match/customer.js";
 import { loadRules } from "../match/rules.js";
 import { SCANNERS } from "../../scanners/registry.js";
-import { EXIT, coverageReport, exitCode, findingsTable, toJson } from "../report/output.js";
+import { EXIT, exitCode } from "../report/exit-codes.js";
 import { withProgress } from "./progress.js";
 import { Interrupt } from "./interrupt.js";
-import type { ScanEvent } from "../types.js";
+import type { RunResult, ScanEvent } from "../types.js";
 
 const collectList = (value: string, previous: string[] = []) => [...previous, value];
 const positiveInt = (value: string) => {
@@ -80,33 +80,23 @@ function request(paths: string[], o: CommonOptions): RunRequest {
   };
 }
 
-/** Print a run the way the user asked, and return its exit code. */
 /** What a command adds once a run is complete: more exit-code bits and a line for the summary. */
 type AfterRun = (result: RunResult) => { bits: number; note?: string };
 
+/** Print a run the way the user asked (a printer by name), and return its exit code. */
 async function report(events: AsyncIterable<ScanEvent>, mode: "scan" | "sweep", o: CommonOptions, after?: AfterRun): Promise<number> {
+  const { PRINTERS } = await import("../report/printers/index.js");
+  const printer = PRINTERS[o.format]({ mode, verbose: o.verbose ?? false, out: process.stdout, err: process.stderr });
   const stream = o.progress !== false && o.format !== "ndjson" && process.stderr.isTTY ? withProgress(events) : events;
-  if (o.format === "ndjson") {
-    // Findings stream out as they are found; the coverage summary goes to stderr.
-    const teed = async function* () {
-      for await (const e of stream) {
-        if (e.type === "finding") process.stdout.write(`${JSON.stringify(e.finding)}\n`);
-        yield e;
-      }
-    };
-    const result = await collect(teed());
-    const extra = after?.(result);
-    process.stderr.write(`${coverageReport(result, o.verbose ?? false)}\n${extra?.note ? `${extra.note}\n` : ""}`);
-    return exitCode(result) | (extra?.bits ?? 0);
-  }
-  const result = await collect(stream);
+  const teed = async function* () {
+    for await (const e of stream) {
+      printer.event?.(e);
+      yield e;
+    }
+  };
+  const result = await collect(teed());
   const extra = after?.(result);
-  if (o.format === "json") {
-    process.stdout.write(`${toJson(result, extra?.note)}\n`);
-  } else {
-    process.stdout.write(`${findingsTable(result.findings, mode)}\n\n${coverageReport(result, o.verbose ?? false)}\n${extra?.note ? `\n${extra.note}\n` : ""}`);
-  }
-  for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+  printer.end(result, extra?.note);
   return exitCode(result) | (extra?.bits ?? 0);
 }
 

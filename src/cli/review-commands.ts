@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import { ConfigError, loadConfig, type Config } from "../config/load.js";
 import { Store } from "../store/store.js";
 import { acceptDiscovery, discoveryName, dismissDiscovery, pendingDiscoveries, recordDiscoveries, recordSweep } from "../review/discoveries.js";
-import { EXIT } from "../report/output.js";
+import { EXIT } from "../report/exit-codes.js";
 import type { RunResult } from "../index.js";
 
 const out = (s: string) => process.stdout.write(`${s}\n`);

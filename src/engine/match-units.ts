@@ -1,6 +1,7 @@
 import type { CustomerHit } from "../match/customer.js";
 import { snippet } from "../match/redact.js";
 import type { Unit } from "../readers/types.js";
+import { finding } from "../findings.js";
 import type { Finding, Location } from "../types.js";
 
 type TextUnit = Extract<Unit, { kind: "cell" | "line" }>;
@@ -29,8 +30,7 @@ export function* customerFindings(
     if (unit.kind === "line" && location.line !== undefined) location.offset = (unit.loc.offset ?? 0) + first.index;
     else delete location.offset;
     const text = snippet(unit.text, first.index, first.length, first.identifier, showValues);
-    yield {
-      kind: "customer-match",
+    yield finding("customer-match", {
       source: base.source,
       location,
       identifier: first.identifier,
@@ -38,8 +38,7 @@ export function* customerFindings(
       count: group.length,
       confidence: first.confidence,
       evidence: unit.kind === "cell" ? `${unit.column}: ${text}` : text,
-      system: null,
       ...(first.request ? { request: first.request } : {}),
-    };
+    });
   }
 }

@@ -57,6 +57,8 @@ export interface SourceSession {
   findHashes?(matcher: HashedMatcher, ctx: NativeContext): AsyncIterable<ScanEvent>;
   /** Find PII-shaped columns with the source's own catalog and sampling. */
   findPiiColumns?(rules: RuleSet, ctx: NativeContext): AsyncIterable<ScanEvent>;
+  /** Items of this source read at once, when the source bounds its own reads (its `concurrency:` setting); else the run's. */
+  concurrency?: number;
   close(): Promise<void>;
 }
 

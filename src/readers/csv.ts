@@ -1,7 +1,9 @@
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { parse as parseSync } from "csv-parse/sync";
-import { decode, type Sniffed } from "./decode.js";
+import { decode, type Sniffed, sniffEncoding } from "./decode.js";
+import type { LocatedRecord } from "./locate.js";
+import { lineRecordsReadable, recordText, type FormatSpec } from "./spec.js";
 import { HEAD_ROWS, columnLetter, findHeader, headerNames, roleOf, type RowRole, type TableHead } from "./cells.js";
 import type { ReadOptions, Unit } from "./types.js";
 
@@ -68,6 +70,7 @@ function lineBreaksIn(record: string[]): number {
 export function sniffTable(sample: string): string | undefined {
   const firstLine = sample.slice(0, sample.search(/\r|\n|$/));
   if (/^!\w+\t/.test(firstLine)) return "\t"; // IIF: a block header first
+  if (/^\s*[{[<]/.test(sample)) return undefined; // JSON, NDJSON, XML and HTML have commas too
   let best: { d: string; share: number } | undefined;
   for (const [d, all] of delimiterCounts(sample)) {
     const counts = (all.length > 1 ? all.slice(0, -1) : all).slice(0, 50);
@@ -258,12 +261,55 @@ export async function* readCsv(stream: Readable, name: string, options: ReadOpti
 
 /**
  * For the engine: whether an item that would otherwise be read as text
- * (.txt, .dat, .iif, no extension) holds a delimited table, judged from its
- * first bytes. Such an item is then read with readCsv (cells in scan,
- * columns in sweep); prose stays text.
+ * (.txt, .dat, no extension) holds a delimited table, judged from its first
+ * bytes. Such an item is then read as CSV (cells in scan, columns in sweep);
+ * prose stays text.
  */
-export function isDelimitedText(head: Buffer, sniffed: Sniffed): boolean {
+export function isDelimitedText(head: Buffer, sniffed: Sniffed = sniffEncoding(head)): boolean {
   if (sniffed.binary) return false;
   const sample = new TextDecoder(sniffed.encoding).decode(head.subarray(sniffed.bom, 65536));
   return sniffTable(sample) !== undefined;
 }
+
+/**
+ * Fast path: the records of a CSV file that hold a candidate hit, parsed into
+ * the units readCsv would give. The header (which may sit below title rows)
+ * was found in the file's head, so only records with hits are needed.
+ */
+async function* locatedCsvUnits(records: AsyncIterable<LocatedRecord[]>, sniffed: Sniffed, layout: CsvLayout): AsyncGenerator<Unit[]> {
+  const text = recordText(sniffed);
+  const table = new CsvTable(layout);
+  for await (const batch of records) {
+    const units: Unit[] = [];
+    for (const r of batch) {
+      let parsed: string[];
+      try {
+        parsed = (parseSync(text(r), { delimiter: layout.delimiter, ...CSV_OPTIONS }) as string[][])[0] ?? [];
+      } catch (e) {
+        throw new Error(`malformed CSV near line ${r.line}: ${(e as Error).message}`);
+      }
+      for (const u of table.units(parsed, r.index, r.line).units) units.push(u);
+    }
+    if (units.length) yield units;
+  }
+}
+
+/** CSV, TSV, QuickBooks IIF and other delimited text: cells located by row, column name and cell reference. */
+export const csvFormat: FormatSpec = {
+  id: "csv",
+  extensions: ["csv", "tsv", "psv", "tab", "iif"],
+  contentTypes: ["text/csv", "text/tab-separated-values"],
+  // Delimited text whose name says nothing (.dat, no extension): Excel's Unicode text, IIF, exports.
+  sniff: (head) => isDelimitedText(head),
+  plainText: true,
+  tabular: true,
+  prefixReadable: true,
+  locate: (head, sniffed, name) => {
+    if (!lineRecordsReadable(sniffed)) return undefined;
+    const sample = new TextDecoder(sniffed.encoding).decode(head.subarray(sniffed.bom, 65536));
+    const layout = csvLayout(sample, name);
+    if (layout.blocks) return undefined; // IIF: each block's header must be read before its rows
+    return { split: { csv: { delimiter: layout.delimiter.charCodeAt(0) } }, units: (records, s) => locatedCsvUnits(records, s, layout) };
+  },
+  read: (item, stream, options) => readCsv(stream, item.name, options),
+};

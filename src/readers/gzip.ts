@@ -2,6 +2,7 @@ import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import type { Item } from "../types.js";
 import { byteCounter, chain } from "./streams.js";
+import type { FormatSpec } from "./spec.js";
 import type { ReadOptions, Unit } from "./types.js";
 
 /** `report.csv.gz` holds `report.csv`; a bare `dump.gz` holds `dump`. */
@@ -39,3 +40,16 @@ export function describeZlibError(e: Error & { code?: string }): string | undefi
   if (e.code === "Z_DATA_ERROR") return `corrupt gzip: ${e.message}`;
   return undefined;
 }
+
+/** A gzip file: one member, read through the readers by its inner name. */
+export const gzipFormat: FormatSpec = {
+  id: "gzip",
+  extensions: ["gz", "gzip"],
+  contentTypes: ["application/gzip", "application/x-gzip"],
+  sniff: (head) => head[0] === 0x1f && head[1] === 0x8b,
+  plainText: false,
+  tabular: false,
+  holds: "members",
+  prefixReadable: false,
+  read: readGzip,
+};

@@ -1,40 +1,61 @@
-import type { Readable } from "node:stream";
-import type { Item } from "../types.js";
-import type { Format } from "./formats.js";
-import type { ReadOptions, Unit } from "./types.js";
+import { csvFormat } from "./csv.js";
+import { gzipFormat } from "./gzip.js";
+import { jsonFormat, ndjsonFormat } from "./json.js";
+import { emlFormat, mboxFormat } from "./mail.js";
+import type { FormatSpec } from "./spec.js";
+import { textFormat } from "./text.js";
+import { unsupportedByName } from "./unsupported.js";
+import { xlsxFormat } from "./xlsx.js";
+import { zipFormat } from "./zip.js";
 
-/** A reader turns an item's bytes into batches of addressable text. */
-export type Reader = (item: Item, stream: Readable, options: ReadOptions) => AsyncIterable<Unit[]>;
+export type { FormatSpec, LocatePlan, Reader } from "./spec.js";
+export { textFormat };
 
-// Readers load on first use: a scan of CSV files never pays for the mail parser.
-const READERS: Record<Format, () => Promise<Reader>> = {
-  csv: async () => {
-    const { readCsv } = await import("./csv.js");
-    return (item, s, o) => readCsv(s, item.name, o);
-  },
-  xlsx: async () => (await import("./xlsx.js")).readXlsx,
-  json: async () => {
-    const { readJson } = await import("./json.js");
-    return (_item, s, o) => readJson(s, o);
-  },
-  ndjson: async () => {
-    const { readNdjson } = await import("./json.js");
-    return (_item, s, o) => readNdjson(s, o);
-  },
-  text: async () => {
-    const { readText } = await import("./text.js");
-    return (_item, s) => readText(s);
-  },
-  eml: async () => {
-    const { readEml } = await import("./mail.js");
-    return (item, s) => readEml(item, s);
-  },
-  mbox: async () => (await import("./mail.js")).readMbox,
-  gzip: async () => (await import("./gzip.js")).readGzip,
-  zip: async () => (await import("./zip.js")).readZip,
-};
+/**
+ * Every format straymap reads. A new format is one reader module exporting its
+ * spec, and one line here; sniffing by content goes in this order.
+ */
+export const FORMATS: readonly FormatSpec[] = [csvFormat, xlsxFormat, jsonFormat, ndjsonFormat, mboxFormat, emlFormat, gzipFormat, zipFormat, textFormat];
 
-/** The reader for a format: every scanner's items go through these same readers. */
-export function readerFor(format: Format): Promise<Reader> {
-  return READERS[format]();
+const byExtension = new Map(FORMATS.flatMap((f) => f.extensions.map((e) => [e, f] as const)));
+const byContentType = new Map(FORMATS.flatMap((f) => (f.contentTypes ?? []).map((t) => [t, f] as const)));
+
+export function formatById(id: string): FormatSpec | undefined {
+  return FORMATS.find((f) => f.id === id);
+}
+
+/** The last extension of a name, lower case ("" when there is none). */
+export function extensionOf(name: string): string {
+  const base = name.slice(name.lastIndexOf("/") + 1).toLowerCase();
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? base.slice(dot + 1) : "";
+}
+
+/** The format a name says, a known binary type no reader handles (with why), or undefined. */
+export function formatFromName(name: string): FormatSpec | { unsupported: string } | undefined {
+  const ext = extensionOf(name);
+  const known = byExtension.get(ext);
+  if (known) return known;
+  const unsupported = unsupportedByName(ext);
+  return unsupported ? { unsupported } : undefined;
+}
+
+/** The format a MIME type names outright, or undefined (application/octet-stream, unknown types). */
+export function formatFromContentType(contentType: string): FormatSpec | undefined {
+  return byContentType.get(contentType.split(";")[0].trim().toLowerCase());
+}
+
+/** Recognise a format by its first bytes, when the name says nothing. */
+export function formatFromBytes(head: Buffer): FormatSpec | undefined {
+  return FORMATS.find((f) => f.sniff?.(head));
+}
+
+/**
+ * What an item is: a precise MIME type decides (message/rfc822 needs no .eml
+ * name); a generic one (text/plain) yields to the name.
+ */
+export function formatOfItem(name: string, contentType?: string): FormatSpec | { unsupported: string } | undefined {
+  const byType = contentType ? formatFromContentType(contentType) : undefined;
+  if (byType && byType !== textFormat) return byType;
+  return formatFromName(name) ?? byType;
 }

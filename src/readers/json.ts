@@ -1,7 +1,6 @@
 import type { Readable } from "node:stream";
-import { jsonParser } from "stream-json/parser.js";
-import { getManyValues, isMany, none } from "stream-chain/defs.js";
 import { decode, lines } from "./decode.js";
+import { lineRecordsReadable, recordText, type FormatSpec } from "./spec.js";
 import type { ReadOptions, Unit } from "./types.js";
 
 type Frame = { type: "object"; key: string } | { type: "array"; index: number };
@@ -30,6 +29,8 @@ function describe(stack: Frame[]): { jsonPath: string; column: string; record?: 
  */
 export async function* readJson(stream: Readable, options: ReadOptions): AsyncGenerator<Unit[]> {
   const { text } = await decode(stream);
+  // The tokenizer loads with the first JSON document.
+  const [{ jsonParser }, { getManyValues, isMany, none }] = await Promise.all([import("stream-json/parser.js"), import("stream-chain/defs.js")]);
   // The parser as a plain function: text in, tokens out, no stream machinery per token.
   const tokenize = jsonParser({ packValues: true, streamValues: false, jsonStreaming: true }) as unknown as (input: unknown) => unknown;
   const stack: Frame[] = [];
@@ -148,3 +149,38 @@ export function ndjsonLineUnits(text: string, line: number): Unit[] {
   }
   return units;
 }
+
+/** A JSON document: records and keys, located by record index and JSONPath. */
+export const jsonFormat: FormatSpec = {
+  id: "json",
+  extensions: ["json"],
+  contentTypes: ["application/json"],
+  plainText: true,
+  tabular: true,
+  prefixReadable: false,
+  read: (_item, stream, options) => readJson(stream, options),
+};
+
+/** One JSON value per line: records located by line, fast path by line records. */
+export const ndjsonFormat: FormatSpec = {
+  id: "ndjson",
+  extensions: ["ndjson", "jsonl"],
+  contentTypes: ["application/x-ndjson", "application/jsonl"],
+  plainText: true,
+  tabular: true,
+  prefixReadable: true,
+  locate: (_head, sniffed) =>
+    lineRecordsReadable(sniffed)
+      ? {
+          split: {},
+          units: async function* (records, s) {
+            const text = recordText(s);
+            for await (const batch of records) {
+              const units = batch.flatMap((r) => ndjsonLineUnits(text(r), r.line));
+              if (units.length) yield units;
+            }
+          },
+        }
+      : undefined,
+  read: (_item, stream, options) => readNdjson(stream, options),
+};

@@ -1,8 +1,12 @@
 import { Readable } from "node:stream";
-import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
+import type { AddressObject, ParsedMail } from "mailparser";
 import type { Item, Location } from "../types.js";
 import { formatBytes } from "../engine/limits.js";
+import type { FormatSpec } from "./spec.js";
 import type { ReadOptions, Unit } from "./types.js";
+
+// The MIME parser is big: it loads with the first message.
+const parseMail = async (source: Readable | Buffer): Promise<ParsedMail> => (await import("mailparser")).simpleParser(source);
 
 const ADDRESS_HEADERS = ["from", "to", "cc", "bcc", "reply-to", "sender", "delivered-to", "return-path"];
 
@@ -20,7 +24,7 @@ function* textLines(text: string, part: string, base: Partial<Location>): Genera
 
 /** Every header (address headers decoded), every body part decoded, attachments as nested items. */
 function* messageUnits(mail: ParsedMail, item: Item, base: Partial<Location>): Generator<Unit> {
-  const loc = { ...base, messageId: mail.messageId };
+  const loc = { ...base, messageId: mail.messageId, ...(base.date === undefined && mail.date && !Number.isNaN(mail.date.getTime()) ? { date: mail.date.toISOString() } : {}) };
   const decoded: Record<string, string | undefined> = {
     from: addressText(mail.from),
     to: addressText(mail.to),
@@ -48,7 +52,7 @@ function* messageUnits(mail: ParsedMail, item: Item, base: Partial<Location>): G
 
 /** One RFC 822 message (.eml). */
 export async function* readEml(item: Item, stream: Readable): AsyncGenerator<Unit[]> {
-  yield [...messageUnits(await simpleParser(stream), item, {})];
+  yield [...messageUnits(await parseMail(stream), item, {})];
 }
 
 /** Split an mbox into raw messages at "From " lines that follow a blank line, without holding the file in memory. */
@@ -101,6 +105,36 @@ export async function* readMbox(item: Item, stream: Readable, options: ReadOptio
       yield [{ kind: "skip", name, reason: `message larger than limits.maxMessageBytes (${formatBytes(maxBytes)})` }];
       continue;
     }
-    yield [...messageUnits(await simpleParser(m.raw!), item, { message: m.index })];
+    yield [...messageUnits(await parseMail(m.raw!), item, { message: m.index })];
   }
 }
+
+/** A single RFC 5322 message (.eml, or what mail APIs hand over as message/rfc822). */
+export const emlFormat: FormatSpec = {
+  id: "eml",
+  extensions: ["eml", "msg822"],
+  contentTypes: ["message/rfc822"],
+  sniff: (head) => {
+    const start = head.subarray(0, 512).toString("latin1");
+    return /^(Return-Path|Received|From|Message-ID|MIME-Version|Delivered-To):/im.test(start) && /^Subject:/im.test(head.subarray(0, 8192).toString("latin1"));
+  },
+  plainText: false,
+  tabular: false,
+  holds: "attachments",
+  prefixReadable: false,
+  memoryLimit: (limits) => ({ name: "maxMessageBytes", bytes: limits.maxMessageBytes }),
+  read: (item, stream) => readEml(item, stream),
+};
+
+/** A mailbox file of many messages. */
+export const mboxFormat: FormatSpec = {
+  id: "mbox",
+  extensions: ["mbox", "mbx"],
+  contentTypes: ["application/mbox"],
+  sniff: (head) => /^From \S+/.test(head.subarray(0, 512).toString("latin1")),
+  plainText: false,
+  tabular: false,
+  holds: "attachments",
+  prefixReadable: false,
+  read: readMbox,
+};

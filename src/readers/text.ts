@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { decode, lines } from "./decode.js";
+import { lineRecordsReadable, recordText, type FormatSpec } from "./spec.js";
 import type { Unit } from "./types.js";
 
 /** Plain text, logs, SQL dumps, HTML, XML, YAML…: one unit per line. */
@@ -9,3 +10,24 @@ export async function* readText(stream: Readable): AsyncGenerator<Unit[]> {
     yield batch.map((l): Unit => ({ kind: "line", loc: { line: l.line, offset: l.offset }, text: l.text }));
   }
 }
+
+/** Any text: logs, SQL dumps, HTML, XML, YAML, and what no other format claims. */
+export const textFormat: FormatSpec = {
+  id: "text",
+  extensions: ["txt", "log", "sql", "md", "markdown", "html", "htm", "xml", "yaml", "yml", "ini", "conf", "cfg", "env", "properties", "vcf", "ics", "out", "err", "dump"],
+  contentTypes: ["text/plain", "text/html", "text/markdown", "application/sql"],
+  plainText: true,
+  tabular: false,
+  prefixReadable: false,
+  locate: (_head, sniffed) =>
+    lineRecordsReadable(sniffed)
+      ? {
+          split: {},
+          units: async function* (records, s) {
+            const text = recordText(s);
+            for await (const batch of records) yield batch.map((r): Unit => ({ kind: "line", loc: { line: r.line, offset: 0 }, text: text(r) }));
+          },
+        }
+      : undefined,
+  read: (_item, stream) => readText(stream),
+};

@@ -4,6 +4,7 @@ import type { Item } from "../types.js";
 import { HEAD_ROWS, columnLetter, findHeader, headerNames, isFooter, parseCellRef, qualifiedRef, type RowRole } from "./cells.js";
 import { attr, xmlEvents, type XmlEvent } from "./xml.js";
 import { localCopy, openZip, type ZipArchive } from "./zipfile.js";
+import type { FormatSpec } from "./spec.js";
 import type { ReadOptions, Unit } from "./types.js";
 
 // The XLSX parts are read with a zip library and a streaming XML parser rather
@@ -253,3 +254,14 @@ export async function* readXlsx(item: Item, stream: Readable, options: ReadOptio
     await local.cleanup();
   }
 }
+
+/** An Excel workbook: every sheet, cells located as Excel shows them. */
+export const xlsxFormat: FormatSpec = {
+  id: "xlsx",
+  extensions: ["xlsx", "xlsm"],
+  contentTypes: ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel.sheet.macroenabled.12"],
+  plainText: false,
+  tabular: true,
+  prefixReadable: false,
+  read: readXlsx,
+};

@@ -1,5 +1,7 @@
 import type { Readable } from "node:stream";
-import { SaxesParser } from "saxes";
+import { lazy } from "../lazy.js";
+
+const saxes = lazy<typeof import("saxes")>("saxes");
 
 export type XmlEvent =
   | { type: "open"; name: string; attrs: Record<string, string> }
@@ -11,7 +13,7 @@ const local = (name: string) => name.slice(name.indexOf(":") + 1);
 
 /** Stream an XML document as batches of open/text/close events, without building a tree. */
 export async function* xmlEvents(stream: Readable): AsyncGenerator<XmlEvent[]> {
-  const parser = new SaxesParser();
+  const parser = new (saxes().SaxesParser)();
   let pending: XmlEvent[] = [];
   parser.on("opentag", (node) => {
     const attrs: Record<string, string> = {};

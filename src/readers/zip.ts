@@ -3,6 +3,7 @@ import type { Item } from "../types.js";
 import { formatBytes } from "../engine/limits.js";
 import { chain } from "./streams.js";
 import { localCopy, openZip } from "./zipfile.js";
+import type { FormatSpec } from "./spec.js";
 import type { ReadOptions, Unit } from "./types.js";
 
 /** A zip archive: each file member is read through the readers; limits are checked from the directory first. */
@@ -54,3 +55,16 @@ export async function* readZip(item: Item, stream: Readable, options: ReadOption
     await local.cleanup();
   }
 }
+
+/** A zip archive: each member read through the readers, within the archive limits. */
+export const zipFormat: FormatSpec = {
+  id: "zip",
+  extensions: ["zip"],
+  contentTypes: ["application/zip", "application/x-zip-compressed"],
+  sniff: (head) => head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05),
+  plainText: false,
+  tabular: false,
+  holds: "members",
+  prefixReadable: false,
+  read: readZip,
+};

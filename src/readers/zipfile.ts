@@ -3,7 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
+import { lazy } from "../lazy.js";
+
+const yauzlModule = lazy<typeof import("yauzl")>("yauzl");
 import type { Item } from "../types.js";
 
 export interface ZipArchive {
@@ -15,7 +18,7 @@ export interface ZipArchive {
 /** Open a zip on local disk and list its central directory (no member is read yet). */
 export function openZip(path: string): Promise<ZipArchive> {
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false }, (err, zip) => {
+    yauzlModule().open(path, { lazyEntries: true, autoClose: false, strictFileNames: false }, (err, zip) => {
       if (err || !zip) return reject(new Error(`corrupt zip: ${err?.message ?? "cannot open"}`));
       const entries: yauzl.Entry[] = [];
       zip.on("entry", (e: yauzl.Entry) => {

@@ -12,7 +12,8 @@ export interface CachedItem {
 
 /** Size, modification time and ETag: the listing's word that an item has not changed. */
 export function fingerprint(item: Item): string | undefined {
-  if (item.size === undefined || (!item.mtime && !item.etag)) return undefined;
+  // Without a size, only an etag says the content is the same (API items: a Drive export's version, a Gmail id).
+  if (item.size === undefined ? !item.etag : !item.mtime && !item.etag) return undefined;
   return `${item.size}|${item.mtime?.toISOString() ?? ""}|${item.etag ?? ""}|${item.loc?.versionId ?? ""}`;
 }
 

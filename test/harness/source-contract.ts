@@ -1,7 +1,7 @@
 import net from "node:net";
 import { expect, it } from "vitest";
 import { collect } from "../../src/index.js";
-import { Engine } from "../../src/engine/run.js";
+import { Engine, ScanJob } from "../../src/engine/run.js";
 import { DEFAULT_LIMITS } from "../../src/engine/limits.js";
 import type { Source, SourceSession } from "../../src/engine/scanner.js";
 import { CustomerMatcher, type CustomerQuery } from "../../src/match/customer.js";
@@ -63,7 +63,7 @@ function recording(source: Source, listed: Enumerated[]): Source {
 }
 
 const run = (source: Source, options: ConstructorParameters<typeof Engine>[1] = {}) =>
-  new Engine({ mode: "scan", matcher: new CustomerMatcher(QUERY), query: QUERY }, options).run([source]);
+  new Engine(new ScanJob(new CustomerMatcher(QUERY), QUERY), options).run([source]);
 
 /** `subject` is called inside each test (after the suite's servers have started). */
 export function sourceContract(subject: () => ContractSubject, options: { secrets?: boolean } = {}): void {

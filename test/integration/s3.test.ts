@@ -9,7 +9,7 @@ import pLimit from "p-limit";
 import yazl from "yazl";
 import { collect, scan } from "../../src/index.js";
 import { buildConfig } from "../../src/config/load.js";
-import { Engine } from "../../src/engine/run.js";
+import { Engine, ScanJob } from "../../src/engine/run.js";
 import { CustomerMatcher } from "../../src/match/customer.js";
 import { S3Source } from "../../scanners/s3.js";
 import { DEFAULT_LIMITS } from "../../src/engine/limits.js";
@@ -115,7 +115,7 @@ describe("s3 scan", () => {
     await direct.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: "gone/a.csv" }));
     // The items read through the session that listed them; it closes when the run ends.
     const replay = replaySource("bucket", "s3", listed, () => session.close());
-    const r = await collect(new Engine({ mode: "scan", matcher: new CustomerMatcher(alice), query: alice }).run([replay]));
+    const r = await collect(new Engine(new ScanJob(new CustomerMatcher(alice), alice)).run([replay]));
     expect(r.coverage.items.find((e) => e.path === "a.csv")).toMatchObject({ status: "failed", error: expect.stringMatching(/NoSuchKey|does not exist/) });
     expect(r.findings.map((f) => f.location.path)).toEqual(["b.csv"]);
   });

@@ -7,7 +7,8 @@ import { CustomerMatcher } from "../../src/match/customer.js";
 import { anyIdentifierIn, needlesOf } from "../../src/engine/prefilter.js";
 import { sniffEncoding } from "../../src/readers/decode.js";
 import { recordsWithHits } from "../../src/readers/locate.js";
-import { locatePlan, locatedUnits } from "../../src/readers/located.js";
+import { csvFormat } from "../../src/readers/csv.js";
+import { textFormat } from "../../src/readers/text.js";
 import { readCsv } from "../../src/readers/csv.js";
 import { readText } from "../../src/readers/text.js";
 import { Budget, DEFAULT_LIMITS } from "../../src/engine/limits.js";
@@ -103,8 +104,8 @@ describe("record locator", () => {
           const csv = ["name,email,id,notes", ...rows.map((r) => r.map(quote).join(","))].join(eol) + (trailingEol ? eol : "");
           const data = Buffer.from(csv, "utf8");
           const sniffed = sniffEncoding(data);
-          const plan = locatePlan("csv", data, sniffed, "x.csv")!;
-          const located = await findingsOf(locatedUnits(plan, recordsWithHits(asAsync(chunked(data, sizes)), needlesOf(matcher), plan.split), sniffed));
+          const plan = csvFormat.locate!(data, sniffed, "x.csv")!;
+          const located = await findingsOf(plan.units(recordsWithHits(asAsync(chunked(data, sizes)), needlesOf(matcher), plan.split), sniffed));
           const full = await findingsOf(readCsv(Readable.from([data]), "x.csv", { budget: new Budget(DEFAULT_LIMITS), tmpDir: tmpdir() }));
           expect(located).toEqual(full);
         },
@@ -122,8 +123,8 @@ describe("record locator", () => {
         async (lines, eol, sizes) => {
           const data = Buffer.from(lines.map((l) => l.join(" ")).join(eol), "utf8");
           const sniffed = sniffEncoding(data);
-          const plan = locatePlan("text", data, sniffed, "x.log")!;
-          const located = await findingsOf(locatedUnits(plan, recordsWithHits(asAsync(chunked(data, sizes)), needlesOf(matcher), plan.split), sniffed));
+          const plan = textFormat.locate!(data, sniffed, "x.log")!;
+          const located = await findingsOf(plan.units(recordsWithHits(asAsync(chunked(data, sizes)), needlesOf(matcher), plan.split), sniffed));
           const full = await findingsOf(readText(Readable.from([data])));
           expect(located).toEqual(full);
         },

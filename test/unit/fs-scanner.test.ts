@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:f
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { collect } from "../../src/index.js";
-import { Engine } from "../../src/engine/run.js";
+import { Engine, ScanJob } from "../../src/engine/run.js";
 import { CustomerMatcher } from "../../src/match/customer.js";
 import { FsSource } from "../../scanners/fs.js";
 import { DEFAULT_LIMITS } from "../../src/engine/limits.js";
@@ -60,7 +60,8 @@ describe("fs scanner", () => {
     for await (const e of new FsSource("share", { path: dir, hidden: false, followSymlinks: false }, dir).enumerate({ limits: DEFAULT_LIMITS })) listed.push(e);
     rmSync(join(dir, "gone.csv"));
     const replay = replaySource("share", "fs", listed);
-    const r = await collect(new Engine({ mode: "scan", matcher: new CustomerMatcher({ emails: ["alice@example.com"] }), query: { emails: ["alice@example.com"] } }).run([replay]));
+    const alice = { emails: ["alice@example.com"] };
+    const r = await collect(new Engine(new ScanJob(new CustomerMatcher(alice), alice)).run([replay]));
     expect(statusOf(r.coverage.items)).toEqual({ "gone.csv": "failed: no such file (it may have been removed during the scan) (ENOENT)", "stays.csv": "scanned" });
     expect(r.findings.map((f) => f.location.path)).toEqual(["stays.csv"]);
   });
