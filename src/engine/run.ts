@@ -1,32 +1,25 @@
 import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import pLimit from "p-limit";
-import type { CustomerMatcher, CustomerQuery } from "../match/customer.js";
-import type { HashedMatcher } from "../match/hashed.js";
-import type { RuleSet } from "../match/rules.js";
+import { ConfigError } from "../errors.js";
 import { peek, sniffEncoding } from "../readers/decode.js";
-import { PLAIN_TEXT_FORMATS, TABULAR_FORMATS, describeBinary, formatFromBytes, formatFromContentType, formatFromName, type Format } from "../readers/formats.js";
-import { readerFor } from "../readers/index.js";
-import { locatePlan, locatedUnits } from "../readers/located.js";
+import { extensionOf, formatFromBytes, formatOfItem, textFormat, type FormatSpec } from "../readers/index.js";
+import { csvFormat } from "../readers/csv.js";
 import { recordsWithHits, type LocatedRecord } from "../readers/locate.js";
-import { SkipError, type Unit } from "../readers/types.js";
+import { SkipError, type ReadOptions, type Unit } from "../readers/types.js";
+import { describeBinary } from "../readers/unsupported.js";
+import type { SweepCache } from "../store/sweep-cache.js";
 import type { CoverageEntry, Finding, Item, Location, ProviderFields, ScanEvent } from "../types.js";
 import { describeError } from "./errors.js";
+import type { Job, ItemPlace } from "./jobs.js";
 import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "./limits.js";
-import { customerFindings } from "./match-units.js";
-import { ColumnSampler } from "./sweep-columns.js";
-import { anyIdentifierIn, needlesOf } from "./prefilter.js";
-import { SearchPool } from "./search-pool.js";
-import type { SweepCache } from "../store/sweep-cache.js";
+import { anyIdentifierIn } from "./prefilter.js";
 import { AsyncQueue } from "./queue.js";
 import type { Source, SourceSession } from "./scanner.js";
-import { ConfigError } from "../errors.js";
+import { SearchPool } from "./search-pool.js";
 
-export type Job =
-  | { mode: "scan"; matcher: CustomerMatcher; query: CustomerQuery }
-  | { mode: "sweep"; rules: RuleSet }
-  /** restore-check: every token hashed and compared with closed requests' hashes (nothing to prefilter on). */
-  | { mode: "hashes"; matcher: HashedMatcher };
+export type { Job } from "./jobs.js";
+export { HashJob, ScanJob, SweepJob } from "./jobs.js";
 
 export interface RunOptions {
   limits?: Partial<Limits>;
@@ -56,8 +49,6 @@ interface ItemContext {
 /** Files smaller than this are searched in the main thread: a worker round trip costs more. */
 const POOL_MIN_BYTES = 512 * 1024;
 const NO_HIT = "searched every byte: no form of any identifier";
-/** How much of a big CSV or NDJSON object a sweep reads (its first rows are the sample). */
-const SWEEP_PREFIX_BYTES = 8 * 1024 * 1024;
 
 /** Runs sources through the readers and matchers, yielding findings and coverage as they come. */
 export class Engine {
@@ -82,22 +73,23 @@ export class Engine {
       for (const source of sources) {
         let session: SourceSession | undefined;
         try {
-          session = await source.open({ limits: this.limits, signal: this.options.signal, job: this.job.mode, state: this.options.cache?.stateOf(source.id) });
-          const native = this.nativeRun(session);
+          session = await source.open({ limits: this.limits, signal: this.options.signal, job: this.job.kind, state: this.options.cache?.stateOf(source.id) });
+          const native = this.job.native(session, { limits: this.limits, signal: this.options.signal, showValues: this.options.showValues ?? false });
           if (native) {
             for await (const e of native) queue.push(e.type === "finding" ? { type: "finding", finding: this.withSystem(e.finding) } : e);
             continue;
           }
           const ctx = { limits: this.limits, signal: this.options.signal };
-          const narrowed = this.job.mode === "scan" && this.options.narrow ? session.narrow?.(this.job.query, ctx) : undefined;
+          const narrowed = this.options.narrow && this.job.query ? session.narrow?.(this.job.query, ctx) : undefined;
           const listing = narrowed?.items ?? session.enumerate?.(ctx);
-          if (!listing) {
-            throw new Error(this.job.mode === "hashes" ? `restore-check reads files and objects; ${source.kind} sources cannot be restore-checked yet` : `a ${source.kind} source cannot ${this.job.mode}`);
-          }
+          if (!listing) throw new Error(`a ${source.kind} source cannot ${this.job.verb}`);
           if (narrowed) {
             // What the provider's search cannot see is part of the answer.
             queue.push({ type: "coverage", entry: { source: source.id, uri: source.id, path: "", status: "scanned", method: `${narrowed.method}: ${narrowed.caveat}` } });
           }
+          // A source may bound its own reads: API sources wait on the network, not the CPU, and read more at once.
+          const width = session.concurrency ?? this.limits.concurrency;
+          const sourceLimit = width === this.limits.concurrency ? limit : pLimit(width);
           for await (const e of listing) {
             if (this.options.signal?.aborted) break;
             if ("settled" in e) {
@@ -105,8 +97,8 @@ export class Engine {
               continue;
             }
             // Bounded: stop listing while as many items as we may read are waiting.
-            while (running.size >= this.limits.concurrency * 2) await Promise.race(running);
-            const p = limit(() => this.readTopLevel(e.item, (ev) => queue.push(ev))).finally(() => running.delete(p));
+            while (running.size >= width * 2) await Promise.race(running);
+            const p = sourceLimit(() => this.readTopLevel(e.item, (ev) => queue.push(ev))).finally(() => running.delete(p));
             running.add(p);
           }
         } catch (err) {
@@ -134,19 +126,11 @@ export class Engine {
     return queue;
   }
 
-  /** The source's own search for this job, when it has one (databases). */
-  private nativeRun(source: SourceSession): AsyncIterable<ScanEvent> | undefined {
-    const ctx = { limits: this.limits, signal: this.options.signal, showValues: this.options.showValues ?? false };
-    if (this.job.mode === "scan") return source.findCustomer?.(this.job.matcher, this.job.query, ctx);
-    if (this.job.mode === "hashes") return source.findHashes?.(this.job.matcher, ctx);
-    return source.findPiiColumns?.(this.job.rules, ctx);
-  }
-
   private async readTopLevel(item: Item, emit: (e: ScanEvent) => void): Promise<void> {
     // Where the item sits at its provider (a version, a drive file, a message) goes into every location found in it.
     const loc = { ...item.loc, ...(item.container?.length ? { container: item.container } : {}) };
     const ctx = { depth: 0, members: [], loc, budget: new Budget(this.limits) };
-    const cache = this.job.mode === "sweep" ? this.options.cache : undefined;
+    const cache = this.job.incremental ? this.options.cache : undefined;
     if (!cache) return this.readItem(item, ctx, emit);
     const cached = cache.get(item);
     if (cached) {
@@ -187,56 +171,57 @@ export class Engine {
   private async readContent(
     item: Item,
     ctx: ItemContext,
-    base: Pick<Location, "uri" | "path" | "member"> & { source: string },
+    base: ItemPlace["base"],
     emit: (e: ScanEvent) => void,
   ): Promise<{ status?: "skipped"; reason?: string; method?: string; bytes?: number }> {
-    const { limits } = this;
+    const { limits, job } = this;
     if (item.size !== undefined && item.size > limits.maxFileSize) {
       throw new SkipError(`larger than limits.maxFileSize (${formatBytes(item.size)} > ${formatBytes(limits.maxFileSize)})`);
     }
-    // A precise MIME type decides (message/rfc822 needs no .eml name); a generic one (text/plain) yields to the name.
-    const byType = item.contentType ? formatFromContentType(item.contentType) : undefined;
-    const named = byType && byType !== "text" ? byType : (formatFromName(item.name) ?? byType);
-    if (named === "eml" && item.size !== undefined && item.size > limits.maxMessageBytes) {
-      throw new SkipError(`message larger than limits.maxMessageBytes (${formatBytes(item.size)} > ${formatBytes(limits.maxMessageBytes)})`);
+    const named = formatOfItem(item.name, item.contentType);
+    if (named && "unsupported" in named) throw new SkipError(`unsupported type: ${named.unsupported}`);
+    const bound = named?.memoryLimit?.(limits);
+    if (bound && item.size !== undefined && item.size > bound.bytes) {
+      throw new SkipError(`larger than limits.${bound.name} (${formatBytes(item.size)} > ${formatBytes(bound.bytes)}): it is parsed in memory`);
     }
-    if (named && typeof named === "object") throw new SkipError(`unsupported type: ${named.unsupported}`);
-    const sweep = this.job.mode === "sweep";
-    if (sweep && (named === "text" || named === "eml" || named === "mbox")) {
-      return { status: "skipped", reason: "not tabular (sweep classifies columns of CSV, XLSX and JSON files)" };
-    }
+    // A .txt may be a delimited table (Excel's "Unicode text" export): its bytes decide (csvFormat.sniff).
+    const mayBeTable = named === textFormat && extensionOf(item.name) === "txt";
+    const declined = named && !mayBeTable && job.declines(named);
+    if (declined) return { status: "skipped", reason: declined };
 
-    // A sweep needs the first rows only: of a big CSV or NDJSON object it reads the head (a Range GET).
-    const prefix = sweep && item.openPrefix && (item.size ?? 0) > SWEEP_PREFIX_BYTES && (named === "csv" || named === "ndjson") ? SWEEP_PREFIX_BYTES : undefined;
+    // A head is a fair sample of some formats: of a big object, read only that (a Range GET).
+    const prefix = job.prefixBytes && named?.prefixReadable && item.openPrefix && (item.size ?? 0) > job.prefixBytes ? job.prefixBytes : undefined;
     // Items that offer a fast sequential read are sniffed through it; readers get a fresh stream.
     const source = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
     const { head, chunks } = await peek(source as AsyncIterable<Buffer>);
     if (head.length === 0) return { method: "empty", bytes: 0 };
     const sniffed = sniffEncoding(head);
-    let format: Format | undefined = named ?? formatFromBytes(head);
+    let format: FormatSpec | undefined = mayBeTable && csvFormat.sniff!(head) ? csvFormat : (named ?? formatFromBytes(head));
     if (!format) {
       if (sniffed.binary) {
         await drain(chunks);
         throw new SkipError(`unsupported type: ${describeBinary(head)}`);
       }
-      format = "text";
+      format = textFormat;
     }
-    if (PLAIN_TEXT_FORMATS.has(format) && sniffed.binary) {
+    if (format.plainText && sniffed.binary) {
       await drain(chunks);
       throw new SkipError(`${describeBinary(head)} despite its .${item.name.split(".").pop()} name`);
     }
-    if (sweep && !TABULAR_FORMATS.has(format) && format !== "zip" && format !== "gzip") {
+    const declinedNow = job.declines(format);
+    if (declinedNow) {
       await drain(chunks);
-      return { status: "skipped", reason: "not tabular (sweep classifies columns of CSV, XLSX and JSON files)" };
+      return { status: "skipped", reason: declinedNow };
     }
 
+    const place: ItemPlace = { base, loc: ctx.loc, showValues: this.options.showValues ?? false };
+    const work = job.begin(place);
     let units: AsyncIterable<Unit[]>;
     let method = "read in full";
-    if (this.job.mode === "scan" && PLAIN_TEXT_FORMATS.has(format)) {
-      const { matcher } = this.job;
-      const needles = needlesOf(matcher);
+    if (job.search && format.plainText) {
+      const { needles, matcher } = job.search;
       // With a hit, only the records that hold one are parsed (CSV, text, NDJSON); JSON documents are parsed whole.
-      const plan = locatePlan(format, head, sniffed, item.name);
+      const plan = format.locate?.(head, sniffed, item.name);
       let records: AsyncIterable<LocatedRecord[]> | undefined;
       if (item.localPath && !sniffed.encoding.startsWith("utf-16") && (item.size ?? 0) > POOL_MIN_BYTES && this.pool.available) {
         // Big local files are searched in worker threads, one per core.
@@ -252,10 +237,10 @@ export class Engine {
         if (plan) records = recordsWithHits(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>), needles, plan.split);
       }
       if (plan && records) {
-        units = locatedUnits(plan, records, sniffed);
+        units = plan.units(records, sniffed);
         method = item.chunks || item.localPath ? "searched every byte; records with an identifier parsed for locations" : "searched every byte in one pass; records with an identifier parsed for locations";
       } else {
-        units = (await readerFor(format))(item, await item.open(), this.readOptions(ctx));
+        units = format.read(item, await item.open(), this.readOptions(ctx));
         method = "searched every byte; parsed in full for locations";
       }
     } else {
@@ -265,9 +250,8 @@ export class Engine {
         await drain(chunks);
         body = await item.open();
       } else body = Readable.from(chunks, { objectMode: false });
-      units = (await readerFor(format))(item, body, this.readOptions(ctx));
+      units = format.read(item, body, this.readOptions(ctx));
     }
-    const sampler = this.job.mode === "sweep" ? new ColumnSampler(this.job.rules) : undefined;
     let children = 0;
     try {
       for await (const batch of units) {
@@ -277,28 +261,25 @@ export class Engine {
             await this.readChild(unit, ctx, emit);
           } else if (unit.kind === "skip") {
             emit({ type: "coverage", entry: { ...base, member: [...ctx.members, unit.name].join("!/"), status: "skipped", reason: unit.reason } });
-          } else if (this.job.mode !== "sweep") {
-            for (const f of customerFindings(this.job.matcher, unit, ctx.loc, base, this.options.showValues ?? false)) emit({ type: "finding", finding: this.withSystem(f) });
-          } else if (unit.kind === "cell") {
-            sampler!.add(unit);
+          } else {
+            for (const f of work.unit(unit)) emit({ type: "finding", finding: this.withSystem(f) });
           }
         }
       }
     } catch (e) {
       // A head cut off mid-record may not parse to the end; the rows before it are the sample.
-      if (!(prefix && sampler?.size)) throw e;
+      if (!(prefix && work.hasSample)) throw e;
     }
-    if (sampler) {
-      const note = prefix ? `read the first ${formatBytes(prefix)} of ${formatBytes(item.size ?? 0)}` : undefined;
-      for (const f of sampler.findings(base, ctx.loc, this.options.showValues ?? false, note)) emit({ type: "finding", finding: this.withSystem(f) });
-      method = `sampled up to ${this.job.mode === "sweep" ? this.job.rules.sampleSize : 0} rows per table${note ? ` (${note})` : ""}`;
-    }
-    if (format === "zip" || format === "gzip") method = `archive: ${children} member${children === 1 ? "" : "s"} read`;
+    const done = work.finish(prefix ? { read: prefix, of: item.size ?? 0 } : undefined);
+    for (const f of done.findings) emit({ type: "finding", finding: this.withSystem(f) });
+    if (done.method) method = done.method;
+    if (format.holds === "members") method = `archive: ${children} member${children === 1 ? "" : "s"} read`;
+    else if (format.holds === "attachments" && children) method = `${method}, with ${children} attachment${children === 1 ? "" : "s"}`;
     return { method, bytes: item.size };
   }
 
-  private readOptions(ctx: ItemContext) {
-    return { budget: ctx.budget, tmpDir: this.tmp, maxRowsPerTable: this.job.mode === "sweep" ? this.job.rules.sampleSize : undefined };
+  private readOptions(ctx: ItemContext): ReadOptions {
+    return { budget: ctx.budget, tmpDir: this.tmp, maxRowsPerTable: this.job.maxRowsPerTable };
   }
 
   private async readChild(unit: Extract<Unit, { kind: "child" }>, ctx: ItemContext, emit: (e: ScanEvent) => void): Promise<void> {

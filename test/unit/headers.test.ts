@@ -190,4 +190,26 @@ describe("delimited text under another extension", () => {
     expect(cells.find((c) => c.text === "Gadget")).toMatchObject({ table: "INVITEM", column: "INVITEM.NAME" });
     expect(cells.filter((c) => c.role === "header").map((c) => c.loc.row)).toEqual([1, 1, 1, 1, 1, 4, 4, 4, 4]);
   });
+
+  const files = () => ({
+    "unicode.txt": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(unicodeText, "utf16le")]),
+    "qb.iif": iif,
+    "export.dat": unicodeText.replace(/\t/g, ";"),
+    "EXPORT": unicodeText,
+    "letter.txt": "Dear team, thanks for the call.\nAs discussed, write to alice@example.com, please.\nBest, Ada.\n",
+  });
+
+  it("scan: reads them as tables whatever the extension (cell locations), and a prose .txt as lines", async () => {
+    const r = await scanAll([tempTree(files())]);
+    const at = r.findings.map((f) => `${f.location.path}|${f.location.cell ?? ""}|${f.location.column ?? ""}|${f.location.line ?? ""}`).sort();
+    expect(at).toEqual(["EXPORT|B3|Email|3", "export.dat|B3|Email|3", "letter.txt|||2", "qb.iif|E3|CUST.EMAIL|3", "unicode.txt|B3|Email|3"]);
+  });
+
+  it("sweep: classifies their columns; a prose .txt is not tabular", async () => {
+    const r = await sweepAll([tempTree(files())]);
+    const found = new Set(r.findings.map((f) => `${f.location.path}|${f.location.column}|${f.piiType}`));
+    for (const want of ["unicode.txt|Email|email", "unicode.txt|Phone|phone", "export.dat|Email|email", "EXPORT|Email|email"]) expect(found, want).toContain(want);
+    expect(r.coverage.items.find((e) => e.path === "letter.txt")).toMatchObject({ status: "skipped", reason: expect.stringMatching(/not tabular/) });
+  });
 });
+
