@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { Readable } from "node:stream";
 import { tmpdir } from "node:os";
+import { CustomerMatcher } from "../../src/match/customer.js";
+import { needlesOf } from "../../src/engine/prefilter.js";
+import { customerFindings } from "../../src/engine/match-units.js";
+import { sniffEncoding } from "../../src/readers/decode.js";
+import { recordsWithHits } from "../../src/readers/locate.js";
+import { csvFormat } from "../../src/readers/csv.js";
 import ExcelJS from "exceljs";
 import { findHeader } from "../../src/readers/cells.js";
 import { readCsv, sniffTable } from "../../src/readers/csv.js";
@@ -121,6 +129,48 @@ describe("finding the header row", () => {
     expect(found).toEqual(expect.arrayContaining(["r.xlsx|Report|Email|email", "r.xlsx|Report|Mobile|phone", "r.xlsx|Plain|Email|email"]));
     expect(found.filter((f) => /\|col\d+\|/.test(f))).toEqual([]);
     expect(r.findings.find((f) => f.location.sheet === "Report" && f.location.column === "Email")!.sample).toEqual({ size: 5, valid: 5 });
+  });
+});
+
+describe("fast path and full read agree on tables with titles, headers and footers", () => {
+  const matcher = new CustomerMatcher({ emails: ["alice@example.com"], ids: ["cus_8Hq2LmZ4"], phones: ["+1 415 555 0132"] });
+  async function findingsOf(units: AsyncIterable<Unit[]>): Promise<string[]> {
+    const out: string[] = [];
+    for await (const batch of units) {
+      for (const u of batch) {
+        if (u.kind !== "cell") continue;
+        for (const f of customerFindings(matcher, u, {}, { source: "t", uri: "u", path: "p" }, false)) out.push(JSON.stringify([f.identifier, f.location.row, f.location.column, f.location.cell, f.location.line]));
+      }
+    }
+    return out.sort();
+  }
+  const FIELD = fc.constantFrom("alice@example.com", "cus_8Hq2LmZ4", "bob@example.com", "Ada", "", "x y", "two\nlines", "+1 415 555 0132");
+  const quote = (f: string) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
+
+  it("property: whatever sits above the header and below the data, and wherever her identifiers are (header included)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('"Customer Contact List",,,', "Example Widgets LLC", ",,,", "", "Report for cus_8Hq2LmZ4"), { maxLength: 4 }),
+        fc.constantFrom("Name,Email,Phone,Notes", "Name,alice@example.com,Phone,Notes", ""),
+        fc.array(fc.array(FIELD, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.constantFrom('"Total: 3",,,', "Generated on 2026-11-30 by alice@example.com"), { maxLength: 2 }),
+        fc.constantFrom("\n", "\r\n"),
+        fc.integer({ min: 1, max: 64 }),
+        async (titles, header, rows, footers, eol, size) => {
+          const lines = [...titles, ...(header ? [header] : []), ...rows.map((r) => r.map(quote).join(",")), ...footers];
+          const data = Buffer.from(lines.join(eol) + eol, "utf8");
+          const sniffed = sniffEncoding(data);
+          const plan = csvFormat.locate!(data, sniffed, "x.csv")!;
+          const chunks = async function* () {
+            for (let at = 0; at < data.length; at += size) yield Buffer.from(data.subarray(at, at + size));
+          };
+          const located = await findingsOf(plan.units(recordsWithHits(chunks(), needlesOf(matcher), plan.split), sniffed));
+          const full = await findingsOf(readCsv(Readable.from([data]), "x.csv", { budget: new Budget(DEFAULT_LIMITS), tmpDir: tmpdir() }));
+          expect(located).toEqual(full);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
