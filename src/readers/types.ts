@@ -1,5 +1,5 @@
 import type { Item, Location } from "../types.js";
-import type { Budget } from "../engine/limits.js";
+import type { Budget } from "../limits.js";
 import type { RowRole } from "./cells.js";
 
 /** Addressable text that readers produce and matchers look at. */
@@ -25,5 +25,4 @@ export interface ReadOptions {
 }
 
 
-/** A condition that stops reading an item on purpose (a limit): reported as skipped, not failed. */
-export class SkipError extends Error {}
+export { SkipError } from "../errors.js";

@@ -6,12 +6,12 @@ import { CustomerMatcher } from "../../src/match/customer.js";
 import { needlesOf } from "../../src/engine/prefilter.js";
 import { customerFindings } from "../../src/engine/match-units.js";
 import { sniffEncoding } from "../../src/readers/decode.js";
-import { recordsWithHits } from "../../src/readers/locate.js";
+import { recordsWithHits } from "../../src/search/locate.js";
 import { csvFormat } from "../../src/readers/csv.js";
 import ExcelJS from "exceljs";
 import { findHeader } from "../../src/readers/cells.js";
 import { readCsv, sniffTable } from "../../src/readers/csv.js";
-import { Budget, DEFAULT_LIMITS } from "../../src/engine/limits.js";
+import { Budget, DEFAULT_LIMITS } from "../../src/limits.js";
 import type { Unit } from "../../src/readers/types.js";
 import { scanAll, streamOf, sweepAll, tempTree } from "../harness/helpers.js";
 
