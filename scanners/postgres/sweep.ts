@@ -1,7 +1,6 @@
 import pg from "pg";
-import { classifyColumn, type ColumnVerdict } from "../../src/match/columns.js";
+import { classifyColumn, withArticle, type ColumnVerdict } from "../../src/match/columns.js";
 import { redactValue } from "../../src/match/redact.js";
-import { withArticle } from "../../src/engine/sweep-columns.js";
 import type { RuleSet } from "../../src/match/rules.js";
 import type { PgColumn, PgRelation } from "./catalog.js";
 import type { PgSession } from "./session.js";

@@ -1,4 +1,4 @@
-import { classifyColumn } from "../match/columns.js";
+import { classifyColumn, withArticle } from "../match/columns.js";
 import { redactValue } from "../match/redact.js";
 import type { RuleSet } from "../match/rules.js";
 import type { Unit } from "../readers/types.js";
@@ -13,9 +13,6 @@ interface Column {
   sheet?: string;
   values: string[];
 }
-
-/** "an email", "a phone": for evidence read by people. */
-export const withArticle = (piiType: string) => `${/^[aeiou]/i.test(piiType) ? "an" : "a"} ${piiType.replace(/_/g, " ")}`;
 
 /** Collects sampled values per table and column during sweep, then classifies each column. */
 export class ColumnSampler {

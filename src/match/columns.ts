@@ -26,6 +26,9 @@ function headerMatches(rule: CompiledRule, words: string[], phrases = rule.phras
   });
 }
 
+/** "an email", "a phone": for evidence read by people. */
+export const withArticle = (piiType: string) => `${/^[aeiou]/i.test(piiType) ? "an" : "a"} ${piiType.replace(/_/g, " ")}`;
+
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /** Values that are sentences rather than single values: three words or more. */
