@@ -104,7 +104,7 @@ export async function sweepRelation(
     const source = fromStats.has(c.name) ? "statistics" : readsAsText(c) ? "sample" : "header";
     for (const verdict of classifyColumn(rules, c.name, values)) {
       const examples = verdict.examples.map((e) => (showValues ? e : redactValue(e, verdict.piiType)));
-      const where = source === "statistics" ? "pg_stats values" : source === "sample" ? `${rows} sampled rows` : `a ${c.type} column`;
+      const where = source === "statistics" ? "pg_stats" : source === "sample" ? `${rows} sampled rows` : `a ${c.type} column`;
       const why =
         verdict.reason === "values"
           ? `${verdict.sample.valid}/${verdict.sample.size} values from ${where} are ${verdict.piiType}`

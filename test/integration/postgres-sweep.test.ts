@@ -127,7 +127,7 @@ describe("sweep: values decide where column names do not", () => {
     expect(recipients.evidence).toMatch(/values from \d+ sampled rows are email \(array elements\)/);
     const cc = r.findings.find((f) => f.location.path === "public.audience" && f.location.column === "cc")!;
     expect(cc).toMatchObject({ piiType: "email", reason: "values" });
-    expect(cc.evidence).toMatch(/pg_stats values are email/);
+    expect(cc.evidence).toMatch(/values from pg_stats are email \(array elements\)/);
   });
 
   it("finds customer-id shaped values whatever the column is called", () => {
