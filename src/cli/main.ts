@@ -5,6 +5,7 @@ import bytes from "bytes";
 import { collect, scan, sweep, type RunRequest } from "../index.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { InvalidIdentifierError } from "../match/customer.js";
+import { UsageError } from "../errors.js";
 import { loadRules } from "../match/rules.js";
 import { SCANNERS } from "../../scanners/registry.js";
 import { EXIT, exitCode } from "../report/exit-codes.js";
@@ -186,6 +187,8 @@ program
     for (const s of config.sources) process.stdout.write(`  ${s.id} (${s.kind}: ${SCANNERS[s.kind].description})\n`);
   });
 
+const { registerSetupCommands } = await import("./setup-commands.js");
+registerSetupCommands(program);
 const { registerRequestCommands } = await import("./request-commands.js");
 registerRequestCommands(program);
 const { registerReviewCommands } = await import("./review-commands.js");
@@ -199,7 +202,7 @@ try {
   if (err.code?.startsWith("commander.")) {
     // Help and version exit 0; usage mistakes exit 2 (commander already printed why).
     process.exitCode = err.exitCode === 0 ? 0 : EXIT.USAGE;
-  } else if (err instanceof ConfigError || err instanceof InvalidIdentifierError) {
+  } else if (err instanceof ConfigError || err instanceof InvalidIdentifierError || err instanceof UsageError) {
     process.stderr.write(`straymap: ${err.message}\n`);
     process.exitCode = EXIT.USAGE;
   } else {
