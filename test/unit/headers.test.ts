@@ -175,13 +175,13 @@ describe("fast path and full read agree on tables with titles, headers and foote
 });
 
 describe("header cells are searched like data", () => {
-  it("finds her customer id and phone as CSV header cells, on the header row", async () => {
+  it("finds her customer id and phone as CSV header cells, on the header row (a column named by her id is redacted)", async () => {
     const at = await scanned({
       "pivot.csv": "date,cus_8Hq2LmZ4,cus_Zz9Yy8Xx\n2026-11-01,3,4\n2026-11-02,5,6\n",
       "calls.csv": "date,+1 415 555 0132,+1 415 555 0199\n2026-11-01,3,4\n2026-11-02,5,6\n",
       "titled.csv": "Export for cus_8Hq2LmZ4,,\n,,\nName,Plan,Status\nAda,Pro,paid\n",
     });
-    expect(at).toEqual(["calls.csv|B1|col2|1|phone", "pivot.csv|B1|cus_8Hq2LmZ4|1|id", "titled.csv|A1|col1|1|id"]);
+    expect(at).toEqual(["calls.csv|B1|col2|1|phone", "pivot.csv|B1|cus_****|1|id", "titled.csv|A1|col1|1|id"]);
   });
 
   it("finds her phone as an XLSX header cell", async () => {
