@@ -260,10 +260,15 @@ program
     process.stdout.write(completionScript(shell, program));
   });
 
-const { registerRequestCommands } = await import("./request-commands.js");
-registerRequestCommands(program);
-const { registerReviewCommands } = await import("./review-commands.js");
-registerReviewCommands(program);
+// The request, map and review commands load the store and the engine when their module loads: they are
+// registered only when they may be asked for (their verb, --help, an unknown verb, completion).
+const OWN_VERBS = ["scan", "sweep", "restore-check", "rules", "check", "-V", "--version"];
+if (!OWN_VERBS.includes(process.argv[2] ?? "")) {
+  const { registerRequestCommands } = await import("./request-commands.js");
+  registerRequestCommands(program);
+  const { registerReviewCommands } = await import("./review-commands.js");
+  registerReviewCommands(program);
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import type { CoverageEntry, RunResult } from "../types.js";
 import { NO_COLOURS, type Paint } from "./colour.js";
 import { describeFile } from "./describe.js";
@@ -6,7 +7,9 @@ import { describeFile } from "./describe.js";
 export const MAX_LISTED_PER_REASON = 10;
 
 function entryWhere(e: CoverageEntry): string {
-  return `${e.source === "fs" ? "" : `${e.source}: `}${describeFile(e)}`;
+  // What could not be read is named by its full path: the person who must look needs to find it.
+  const file = e.status === "failed" && !e.member && e.uri.startsWith("file:") ? fileURLToPath(e.uri) : describeFile(e);
+  return `${e.source === "fs" ? "" : `${e.source}: `}${file}`;
 }
 
 /** What could not be searched, listed so a person can go and look. */
