@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type { Finding, Location } from "../types.js";
 
 /**
@@ -17,6 +17,12 @@ function stableLocation(loc: Location): Record<string, unknown> {
   const { uri: _uri, date: _date, container: _container, labels: _labels, ...rest } = loc;
   return rest;
 }
+
+/** crypto.hash (Node 20.12+) is several times faster than createHash for many small inputs. */
+const sha256: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === "function"
+    ? (text) => (crypto as unknown as { hash(alg: string, data: string): string }).hash("sha256", text)
+    : (text) => crypto.createHash("sha256").update(text).digest("hex");
 
 /** JSON with object keys sorted, so equal values always give equal text. */
 function canonical(value: unknown): string {
@@ -37,7 +43,7 @@ function canonical(value: unknown): string {
 export function fingerprint(f: Finding): string {
   const what = f.kind === "pii-column" ? f.piiType : f.identifier;
   const key = canonical({ kind: f.kind, source: f.source, what, request: f.request, via: f.via, location: stableLocation(f.location) });
-  return createHash("sha256").update(key).digest("hex").slice(0, 16);
+  return sha256(key).slice(0, 16);
 }
 
 export function publishLocation(loc: Location): PublishedLocation {
