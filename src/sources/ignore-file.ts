@@ -10,10 +10,16 @@ interface Rule {
   text: string;
   negate: boolean;
   dirOnly: boolean;
-  /** The path itself. */
-  self: picomatch.Matcher;
-  /** Anything inside it (a folder the rule names). */
-  inside: picomatch.Matcher;
+  /** Whether the rule names this path itself. */
+  self: (path: string) => boolean;
+}
+
+/** picomatch lets `dir/**` match `dir` itself; in gitignore it names only what is inside. */
+function matcher(glob: string): (path: string) => boolean {
+  const m = picomatch(glob, { dot: true });
+  if (!glob.endsWith("/**")) return m;
+  const folder = picomatch(glob.slice(0, -3), { dot: true });
+  return (path) => m(path) && !folder(path);
 }
 
 /**
@@ -48,8 +54,7 @@ export class IgnoreRules {
           text: raw.trim(),
           negate,
           dirOnly,
-          self: picomatch(glob, { dot: true }),
-          inside: picomatch(`${glob}/**`, { dot: true }),
+          self: matcher(glob),
         });
       } catch (e) {
         throw new ConfigError(`${file}: line ${i + 1}: "${raw.trim()}" is not a valid pattern: ${(e as Error).message}`);
@@ -72,9 +77,12 @@ export class IgnoreRules {
 
   /** The line that leaves this path out (a skip reason), or undefined when it is read. Paths are relative, "/"-separated. */
   reason(path: string, isDir: boolean): string | undefined {
+    // The folders above the path: a rule that names one of them covers everything inside it.
+    const parents: string[] = [];
+    for (let i = path.indexOf("/"); i > 0; i = path.indexOf("/", i + 1)) parents.push(path.slice(0, i));
     let last: Rule | undefined;
     for (const r of this.rules) {
-      if (r.inside(path) || (r.self(path) && (isDir || !r.dirOnly))) last = r;
+      if ((r.self(path) && (isDir || !r.dirOnly)) || parents.some((p) => r.self(p))) last = r;
     }
     return last && !last.negate ? `ignored by ${IGNORE_FILE} line ${last.line} (${last.text})` : undefined;
   }
