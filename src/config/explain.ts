@@ -27,7 +27,9 @@ export function didYouMean(given: string, known: readonly string[]): string | un
     const dist = k.toLowerCase() === given.toLowerCase() ? 0 : distance(given.toLowerCase(), k.toLowerCase());
     if (dist < bestDistance) [best, bestDistance] = [k, dist];
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(given.length / 3)) ? best : undefined;
+  // Short names allow one slip (fss → fs, pth → path), longer ones a few (maxRaito → maxRatio).
+  const allowed = given.length <= 4 ? 1 : Math.min(3, Math.floor(given.length / 3));
+  return best !== undefined && bestDistance <= allowed ? best : undefined;
 }
 
 type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType; element?: z.ZodType; valueType?: z.ZodType; options?: z.ZodType[] };
