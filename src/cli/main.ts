@@ -7,7 +7,7 @@ import { VERSION } from "../version.js";
 import { Interrupt } from "./interrupt.js";
 import { exitHelp, VERBOSE_HELP } from "./help-text.js";
 import type { RunRequest } from "../index.js";
-import type { RunResult, ScanEvent } from "../types.js";
+import type { CoverageEntry, Finding, RunResult, ScanEvent } from "../types.js";
 
 // Start-up is measured (within 0.1 s of bare node): everything heavy (the engine, the
 // config validator, the store, the printers) is imported inside the command that needs it.
@@ -105,9 +105,9 @@ function chosenExit(code: number, o: CommonOptions): number {
 
 /** Print a run the way the user asked (a printer by name), and return its exit code. */
 async function report(events: AsyncIterable<ScanEvent>, command: string, o: CommonOptions, after?: AfterRun, filter?: (e: ScanEvent) => boolean): Promise<number> {
-  const [{ PRINTERS }, { collect }, { exitCode }, { ProgressLine }, { wantColour, outputWidth }] = await Promise.all([
+  const [{ PRINTERS }, { summarize }, { exitCodeOf }, { ProgressLine }, { wantColour, outputWidth }] = await Promise.all([
     import("../report/printers/index.js"),
-    import("../index.js"),
+    import("../engine/coverage.js"),
     import("../report/exit-codes.js"),
     import("./progress.js"),
     import("../report/colour.js"),
@@ -126,19 +126,26 @@ async function report(events: AsyncIterable<ScanEvent>, command: string, o: Comm
     // Rows go to stdout as they come; when that is the terminal the progress line is on, it steps aside.
     beforeWrite: progress && process.stdout.isTTY ? () => progress.clear() : undefined,
   });
-  const watched = progress ? progress.watch(events) : events;
-  const teed = async function* () {
-    for await (const e of watched) {
-      if (filter && !filter(e)) continue;
-      printer.event?.(e);
-      yield e;
-    }
-  };
-  const result = await collect(teed());
+  // Findings are printed as they come and kept only when the command needs them afterwards
+  // (sweep's discoveries): a scan with a million hits does not hold them all.
+  const findings: Finding[] = [];
+  const items: CoverageEntry[] = [];
+  const warnings: string[] = [];
+  let found = 0;
+  for await (const e of progress ? progress.watch(events) : events) {
+    if (filter && !filter(e)) continue;
+    printer.event?.(e);
+    if (e.type === "finding") {
+      found++;
+      if (after) findings.push(e.finding);
+    } else if (e.type === "coverage") items.push(e.entry);
+    else if (e.type === "warning") warnings.push(`${e.source}: ${e.message}`);
+  }
+  const result: RunResult = { findings, coverage: { summary: summarize(items), items }, warnings };
   // The command's own step (storing the run, recording discoveries) comes before the summary is printed.
   const extra = after?.(result);
   printer.end(result, extra?.note);
-  return chosenExit(exitCode(result) | (extra?.bits ?? 0), o);
+  return chosenExit(exitCodeOf(found, result.coverage.summary.failed) | (extra?.bits ?? 0), o);
 }
 
 /**

@@ -12,15 +12,19 @@ import { Sink } from "./sink.js";
 export const ndjsonPrinter: PrinterFactory = (ctx) => {
   const sink = new Sink(ctx.out);
   const line = (record: object) => sink.write(`${JSON.stringify(record)}\n`);
+  let findings = 0;
   line({ type: "begin", schemaVersion: SCHEMA_VERSION, straymapVersion: VERSION, command: ctx.command, startedAt: ctx.startedAt.toISOString() });
   return {
     event(e) {
-      if (e.type === "finding") line({ type: "finding", ...publishFinding(e.finding) });
-      else if (e.type === "coverage") line({ type: "coverage", ...e.entry });
-      else line({ type: "warning", source: e.source, message: e.message });
+      if (e.type === "finding") {
+        findings++;
+        line({ type: "finding", ...publishFinding(e.finding) });
+      } else if (e.type === "coverage") line({ type: "coverage", ...e.entry });
+      else if (e.type === "warning") line({ type: "warning", source: e.source, message: e.message });
     },
     end(result, note) {
-      line({ type: "summary", findings: result.findings.length, coverage: result.coverage.summary, ...(note ? { note } : {}), endedAt: new Date().toISOString() });
+      // result.findings may be empty: the CLI keeps findings only when a command needs them after the run.
+      line({ type: "summary", findings, coverage: result.coverage.summary, ...(note ? { note } : {}), endedAt: new Date().toISOString() });
       sink.flush();
     },
   };

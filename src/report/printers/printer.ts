@@ -29,6 +29,10 @@ export interface PrintContext {
  */
 export interface Printer {
   event?(e: ScanEvent): void;
+  /**
+   * The run is complete: coverage and warnings are whole; `result.findings` holds the
+   * findings only when the command keeps them (printers count what they printed).
+   */
   end(result: RunResult, note?: string): void;
 }
 
