@@ -1,28 +1,53 @@
 import type { Readable } from "node:stream";
 
-/** Where a finding sits, as precisely as the format allows (see DESIGN.md). */
-export interface Location extends ProviderFields {
+/**
+ * Where a finding sits: the item (uri, path, archive member, and where the item
+ * sits at its provider), then one position inside it, as precise as the format
+ * allows. Serialised flat, as the Finding contract prints it.
+ */
+export interface Location extends ProviderFields, CellPosition, LinePosition, JsonPosition, MailPosition, RowPosition {
   uri: string;
   /** Relative to the source root (or schema.table for databases). */
   path: string;
   /** Archive member chain inside `path`, joined with "!/" for nested archives. */
   member?: string;
+}
+
+/** A spreadsheet, CSV or database cell. */
+export interface CellPosition {
   sheet?: string;
   /** Spreadsheet-style row number: the header is row 1 in a CSV with a header. */
   row?: number;
   column?: string;
   /** Excel-style cell reference, e.g. "Sheet2!C5" or "C5" for CSV. */
   cell?: string;
+}
+
+/** A line of text. */
+export interface LinePosition {
   line?: number;
-  /** Byte offset of the match within its line (0-based, in characters). */
+  /** Where the match starts within its line (0-based, in characters). */
   offset?: number;
+}
+
+/** A value inside a JSON document. */
+export interface JsonPosition {
   /** Index of the record in a JSON array (0-based). */
   record?: number;
   jsonPath?: string;
+}
+
+/** A part of a mail message. */
+export interface MailPosition {
   /** Number of the message in an mbox (the first is 1). */
   message?: number;
   /** MIME part: "header:to", "text", "html", or an attachment name. */
   part?: string;
+}
+
+/** A database row. */
+export interface RowPosition {
+  /** Its primary key values (or ctid). */
   key?: Record<string, unknown>;
 }
 
@@ -70,38 +95,76 @@ export interface ProviderFields {
   container?: ContainerLink[];
 }
 
-export type FindingKind = "customer-match" | "pii-column" | "linked-row";
+/** Which of her identifiers matched. */
+export type IdentifierKind = "email" | "id" | "phone";
+/** How it matched: as given, in an encoded form (%40, &#64; …), or as a plus-tagged address. */
+export type MatchVariant = "exact" | "encoded" | "plus-tag";
 
-export interface Finding {
-  kind: FindingKind;
+interface FindingBase {
   source: string;
   location: Location;
-  /** customer-match: which identifier kind matched (email, id, phone). */
-  identifier?: string;
-  /** customer-match: exact | variant (e.g. plus-tagged email, encoded form). */
-  match?: string;
-  /** pii-column: the PII type found. */
-  piiType?: string;
-  /** pii-column: why (header rule, value rule, or both). */
-  reason?: "header" | "values" | "header+values";
-  /** pii-column: how many values were sampled, and how many validated. */
-  sample?: { size: number; valid: number };
   count: number;
   confidence: number;
+  /** A redacted snippet (raw values only with --show-values). */
   evidence: string;
+  /** The data-map system the location belongs to, or null when unmapped. */
   system: string | null;
+}
+
+/** Her identifier, found in one place (a cell, a line, a column of a table). */
+export interface CustomerMatch extends FindingBase {
+  kind: "customer-match";
+  identifier: IdentifierKind;
+  match: MatchVariant;
   /** Databases: the row keys (primary key values, or ctid) of every row counted, up to a limit. */
   keys?: Record<string, unknown>[];
   /** restore-check: the closed request whose customer this is. */
   request?: string;
-  /** linked-row: the foreign keys followed from her rows to these, e.g. "public.payment(customer_id) → public.customer(customer_id)". */
-  via?: string;
   /**
-   * Databases, customer-match: whether these rows are tied by foreign keys to the
-   * main group of her rows. False marks a copy that deleting by key would miss.
+   * Databases: whether these rows are tied by foreign keys to the main group of
+   * her rows. False marks a copy that deleting by key would miss.
    */
   linked?: boolean;
+  piiType?: never;
+  reason?: never;
+  sample?: never;
+  via?: never;
 }
+
+/** A column that holds personal data, and why it was judged so. */
+export interface PiiColumn extends FindingBase {
+  kind: "pii-column";
+  piiType: string;
+  /** From the header, the sampled values, or both. */
+  reason: "header" | "values" | "header+values";
+  /** How many values were sampled, and how many validated. */
+  sample: { size: number; valid: number };
+  identifier?: never;
+  match?: never;
+  keys?: never;
+  request?: never;
+  linked?: never;
+  via?: never;
+}
+
+/** Rows tied to hers by foreign keys (her payments, rentals …): deleted with her, or kept on purpose. */
+export interface LinkedRow extends FindingBase {
+  kind: "linked-row";
+  keys: Record<string, unknown>[];
+  /** The foreign keys followed, e.g. "public.payment(customer_id) → public.customer(customer_id)". */
+  via: string;
+  identifier?: never;
+  match?: never;
+  piiType?: never;
+  reason?: never;
+  sample?: never;
+  request?: never;
+  linked?: never;
+}
+
+/** One result of a run: serialised as the Finding contract of DESIGN.md and the README. */
+export type Finding = CustomerMatch | PiiColumn | LinkedRow;
+export type FindingKind = Finding["kind"];
 
 export type CoverageStatus = "scanned" | "skipped" | "failed";
 

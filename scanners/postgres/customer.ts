@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { CustomerHit, CustomerMatcher } from "../../src/match/customer.js";
+import type { IdentifierKind, MatchVariant } from "../../src/types.js";
 import { snippet } from "../../src/match/redact.js";
 import { ndjsonLineUnits } from "../../src/readers/json.js";
 import type { PgColumn, PgRelation } from "./catalog.js";
@@ -112,8 +113,8 @@ export interface ColumnMatch {
   /** restore-check: the closed request whose customer this is. */
   request?: string;
   column: string;
-  identifier: string;
-  variant: string;
+  identifier: IdentifierKind;
+  variant: MatchVariant;
   confidence: number;
   jsonPath?: string;
   count: number;

@@ -4,8 +4,9 @@ import type { CustomerMatcher, CustomerQuery } from "../../src/match/customer.js
 import type { HashedMatcher } from "../../src/match/hashed.js";
 import type { RuleSet } from "../../src/match/rules.js";
 import { pathFilter, type PathFilter } from "../../src/sources/common.js";
-import type { CoverageEntry, Finding, ScanEvent } from "../../src/types.js";
-import type { PostgresSettings } from "../postgres.js";
+import { finding } from "../../src/findings.js";
+import type { CoverageEntry, CustomerMatch, Finding, ScanEvent } from "../../src/types.js";
+import type { PostgresSettings } from "./settings.js";
 import { qualified, readCatalog, type PgForeignKey, type PgRelation } from "./catalog.js";
 import { planFullRead, planTableSearch, searchTable, type ColumnMatch, type RowKey } from "./customer.js";
 import { followForeignKeys, TableGroups } from "./links.js";
@@ -162,8 +163,7 @@ export class PostgresSession implements SourceSession {
     const before = session.statements;
     try {
       for await (const l of followForeignKeys(session, all, foreignKeys, direct, this.s.followForeignKeys, groups)) {
-        linked.push({
-          kind: "linked-row",
+        linked.push(finding("linked-row", {
           source: this.id,
           location: { uri: `${this.target.display}#${l.table}`, path: l.table, key: l.keys[0] },
           keys: l.keys,
@@ -171,8 +171,7 @@ export class PostgresSession implements SourceSession {
           count: l.count,
           confidence: 1,
           evidence: `${l.count} row${l.count === 1 ? "" : "s"} tied to hers by ${l.via} (${l.hops} key${l.hops === 1 ? "" : "s"} away)`,
-          system: null,
-        });
+        }));
       }
       if (direct.size) {
         const method = `followed foreign keys from her rows (${this.s.followForeignKeys} keys deep): ${linked.length} linked table${linked.length === 1 ? "" : "s"}`;
@@ -194,9 +193,8 @@ export class PostgresSession implements SourceSession {
   }
 
   /** A customer-match finding for matches in one column of one table. */
-  private matchFinding(path: string, m: ColumnMatch, extra: Partial<Finding>): Finding {
-    return {
-      kind: "customer-match",
+  private matchFinding(path: string, m: ColumnMatch, extra: Pick<CustomerMatch, "linked" | "request">): CustomerMatch {
+    return finding("customer-match", {
       source: this.id,
       location: { uri: `${this.target.display}#${path}`, path, column: m.column, key: m.keys[0], ...(m.jsonPath ? { jsonPath: m.jsonPath } : {}) },
       identifier: m.identifier,
@@ -204,10 +202,9 @@ export class PostgresSession implements SourceSession {
       count: m.count,
       confidence: m.confidence,
       evidence: `${m.column}: ${m.evidence}`,
-      system: null,
       keys: m.keys,
       ...extra,
-    };
+    });
   }
 
   /** restore-check: every row of every text column, tokens hashed and compared with closed requests' hashes. */
@@ -243,8 +240,7 @@ export class PostgresSession implements SourceSession {
         for (const c of columns) {
           yield {
             type: "finding",
-            finding: {
-              kind: "pii-column",
+            finding: finding("pii-column", {
               source: self.id,
               location: { uri: `${self.target.display}#${path}`, path, column: c.column },
               piiType: c.verdict.piiType,
@@ -253,8 +249,7 @@ export class PostgresSession implements SourceSession {
               count: c.verdict.sample.valid,
               confidence: c.verdict.confidence,
               evidence: c.evidence,
-              system: null,
-            },
+            }),
           };
         }
         return method;

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadConfig, UnresolvedSource, type Config } from "../config/load.js";
 import { ConfigError } from "../errors.js";
-import { DEFAULT_LIMITS } from "../engine/limits.js";
+import { DEFAULT_LIMITS } from "../limits.js";
 import type { Source } from "../engine/scanner.js";
 import { loadRules } from "../match/rules.js";
 import { SCANNERS } from "../../scanners/registry.js";

@@ -267,7 +267,7 @@ program
     process.stdout.write(completionScript(shell, program));
   });
 
-// The request, map and review commands load the store and the engine when their module loads: they are
+// The request, map, review and setup commands load the store and the engine when their module loads: they are
 // registered only when they may be asked for (their verb, --help, an unknown verb, completion).
 const OWN_VERBS = ["scan", "sweep", "restore-check", "rules", "check", "-V", "--version"];
 if (!OWN_VERBS.includes(process.argv[2] ?? "")) {
@@ -275,6 +275,8 @@ if (!OWN_VERBS.includes(process.argv[2] ?? "")) {
   registerRequestCommands(program);
   const { registerReviewCommands } = await import("./review-commands.js");
   registerReviewCommands(program);
+  const { registerSetupCommands } = await import("./setup-commands.js");
+  registerSetupCommands(program);
 }
 
 try {

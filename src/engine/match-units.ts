@@ -1,6 +1,7 @@
 import type { CustomerHit } from "../match/customer.js";
 import { snippet } from "../match/redact.js";
 import type { Unit } from "../readers/types.js";
+import { finding } from "../findings.js";
 import type { Finding, Location } from "../types.js";
 
 type TextUnit = Extract<Unit, { kind: "cell" | "line" }>;
@@ -28,9 +29,8 @@ export function* customerFindings(
     const location: Location = { uri: base.uri, path: base.path, ...(base.member ? { member: base.member } : {}), ...inherited, ...unit.loc };
     if (unit.kind === "line" && location.line !== undefined) location.offset = (unit.loc.offset ?? 0) + first.index;
     else delete location.offset;
-    const text = snippet(unit.text, first.index, first.length, first.identifier, showValues);
-    yield {
-      kind: "customer-match",
+    const text = snippet(unit.text, first.index, first.length, first.identifier, showValues, hits);
+    yield finding("customer-match", {
       source: base.source,
       location,
       identifier: first.identifier,
@@ -38,8 +38,7 @@ export function* customerFindings(
       count: group.length,
       confidence: first.confidence,
       evidence: unit.kind === "cell" ? `${unit.column}: ${text}` : text,
-      system: null,
       ...(first.request ? { request: first.request } : {}),
-    };
+    });
   }
 }

@@ -2,6 +2,7 @@ import { classifyColumn } from "../match/columns.js";
 import { redactValue } from "../match/redact.js";
 import type { RuleSet } from "../match/rules.js";
 import type { Unit } from "../readers/types.js";
+import { finding } from "../findings.js";
 import type { Finding, Location } from "../types.js";
 
 type Cell = Extract<Unit, { kind: "cell" }>;
@@ -45,8 +46,7 @@ export class ColumnSampler {
             : v.reason === "header"
               ? `header "${col.column}" names ${v.piiType}` + (v.checksValues && v.sample.size ? ` (only ${v.sample.valid}/${v.sample.size} sampled values validate)` : "")
               : `header "${col.column}" and ${v.sample.valid}/${v.sample.size} sampled values`;
-        yield {
-          kind: "pii-column",
+        yield finding("pii-column", {
           source: base.source,
           location: { uri: base.uri, path: base.path, ...(base.member ? { member: base.member } : {}), ...inherited, ...(col.sheet ? { sheet: col.sheet } : {}), column: col.column },
           piiType: v.piiType,
@@ -55,8 +55,7 @@ export class ColumnSampler {
           count: v.sample.valid,
           confidence: v.confidence,
           evidence: why + (examples.length ? `, e.g. ${examples.join(", ")}` : "") + (note ? ` (${note})` : ""),
-          system: null,
-        };
+        });
       }
     }
   }

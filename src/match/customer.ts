@@ -23,7 +23,8 @@ export interface CustomerQuery {
   defaultRegion?: string;
 }
 
-export type MatchVariant = "exact" | "encoded" | "plus-tag";
+import type { MatchVariant } from "../types.js";
+export type { MatchVariant };
 
 export interface CustomerHit {
   identifier: IdentifierKind;

@@ -8,7 +8,8 @@ import { lazy } from "../lazy.js";
  * what one finds the others find too.
  */
 
-export type IdentifierKind = "email" | "id" | "phone";
+import type { IdentifierKind } from "../types.js";
+export type { IdentifierKind };
 
 // Phone metadata is large, and most runs have no phone number.
 const phoneLib = lazy<typeof import("libphonenumber-js")>("libphonenumber-js");

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { RecordScanner, type SplitOptions } from "../readers/locate.js";
-import { SkipError } from "../readers/types.js";
+import { RecordScanner, type SplitOptions } from "./locate.js";
+import { SkipError } from "../errors.js";
 import { ByteSearch, type Needles } from "./byte-search.js";
 
 // A search worker: reads a local file with plain blocking reads (fast, and
