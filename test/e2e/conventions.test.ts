@@ -62,6 +62,37 @@ _straymap_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
     expect(complete("straymap request o")).toEqual(["open"]);
   });
 
+  const has = (shell: string) => spawnSync("sh", ["-c", `command -v ${shell}`]).status === 0;
+
+  it.skipIf(!has("fish"))("fish: the script loads and completes verbs, options and --format values", () => {
+    const dir = tempTree({ "straymap.fish": cli(["completion", "fish"]).stdout });
+    const complete = (line: string) => {
+      const r = spawnSync("fish", ["--no-config", "-c", `source ${join(dir, "straymap.fish")}; complete -C '${line}'`], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      return r.stdout.trim().split("\n").map((l) => l.split("\t")[0]);
+    };
+    expect(complete("straymap swe")).toEqual(["sweep"]);
+    expect(complete("straymap scan --format ").sort()).toEqual(["csv", "json", "ndjson", "sarif", "table"]);
+    expect(complete("straymap request o")).toEqual(["open"]);
+  });
+
+  it.skipIf(!has("zsh"))("zsh: the script parses and offers verbs, subcommands and --format values", () => {
+    const dir = tempTree({ _straymap: cli(["completion", "zsh"]).stdout });
+    const offered = (words: string[]) => {
+      // compadd stands in for zsh's completion system: it prints what would be offered.
+      const probe = `compdef() { : }; _files() { echo FILES }; compadd() { shift; print -l -- "$@" }
+source ${join(dir, "_straymap")}
+words=(${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length}; _straymap`;
+      const r = spawnSync("zsh", ["-f", "-c", probe], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      return r.stdout.trim().split("\n");
+    };
+    expect(offered(["straymap", ""])).toEqual(expect.arrayContaining(["scan", "sweep", "request", "review"]));
+    expect(offered(["straymap", "scan", "--format", ""])).toEqual(["table", "json", "ndjson", "csv", "sarif"]);
+    expect(offered(["straymap", "request", ""])).toEqual(expect.arrayContaining(["open", "close", "report"]));
+    expect(offered(["straymap", "scan", ""])).toEqual(["FILES"]);
+  });
+
   it("zsh and fish scripts name every verb", () => {
     for (const shell of ["zsh", "fish"]) {
       const script = cli(["completion", shell]).stdout;
