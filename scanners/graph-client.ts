@@ -62,11 +62,7 @@ export interface GraphApi {
 
 /** Sign in (app-only) and build a Graph client honouring `endpoint` and `authorityHost`. */
 export async function connectGraph(s: GraphAuthSettings, configDir: string): Promise<GraphApi> {
-  const [identity, graph, auth] = await Promise.all([
-    import("@azure/identity"),
-    import("@microsoft/microsoft-graph-client"),
-    import("@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js"),
-  ]);
+  const [identity, graph] = await Promise.all([import("@azure/identity"), import("@microsoft/microsoft-graph-client")]);
   // A custom login host (national cloud, proxy) is trusted as given: no instance discovery at login.microsoftonline.com.
   const options = s.authorityHost ? { authorityHost: s.authorityHost, disableInstanceDiscovery: true } : {};
   const credential = s.clientSecret
@@ -82,8 +78,26 @@ export async function connectGraph(s: GraphAuthSettings, configDir: string): Pro
   Object.assign(retryOptions, { getMaxDelay: () => RETRY.maxDelayMs / 1000 });
   const retry = new graph.RetryHandler(retryOptions);
   (retry as unknown as { isRetry(r: Response): boolean }).isRetry = (r: Response) => RETRY.statuses.includes(r.status);
+  // The token is kept until five minutes before it expires: asking MSAL's cache on every call costs CPU that a
+  // scan of many small files feels.
+  let token: Promise<{ token: string; expires: number }> | undefined;
+  const fetchToken = async () => {
+    const t = await credential.getToken(`${endpoint}/.default`);
+    if (!t) throw new Error("sign-in failed: no access token was returned");
+    return { token: t.token, expires: t.expiresOnTimestamp };
+  };
+  const authProvider = {
+    getAccessToken: async () => {
+      const current = token ? await token.catch(() => undefined) : undefined;
+      if (!current || current.expires - Date.now() < 5 * 60_000) {
+        token = fetchToken();
+        token.catch(() => (token = undefined));
+      }
+      return (await token!).token;
+    },
+  };
   const middleware = [
-    new graph.AuthenticationHandler(new auth.TokenCredentialAuthenticationProvider(credential, { scopes: [`${endpoint}/.default`] })),
+    new graph.AuthenticationHandler(authProvider),
     retry,
     new graph.RedirectHandler(new graph.RedirectHandlerOptions()),
     new graph.TelemetryHandler(),

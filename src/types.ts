@@ -135,8 +135,8 @@ export interface CustomerMatch extends FindingBase {
 export interface PiiColumn extends FindingBase {
   kind: "pii-column";
   piiType: string;
-  /** From the header, the sampled values, or both. */
-  reason: "header" | "values" | "header+values";
+  /** From the header, the sampled values, both, or entities found inside free-text values. */
+  reason: "header" | "values" | "header+values" | "embedded in free text";
   /** How many values were sampled, and how many validated. */
   sample: { size: number; valid: number };
   identifier?: never;

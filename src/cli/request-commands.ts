@@ -202,9 +202,9 @@ export function registerRequestCommands(program: Command): void {
     .argument("<request>")
     .addOption(configOption())
     .action((id: string, o: { config?: string }) =>
-      withStore(o.config, ({ store }) => {
+      withStore(o.config, ({ config, store }) => {
         const s = stateOf(store, id);
-        const deadline = deadlineStatus(s.due, s.status, s.closedAt);
+        const deadline = deadlineStatus(s.due, s.status, s.closedAt, new Date(), config.timezone);
         out(`${s.id}  ${s.status}${s.outcome ? ` (${s.outcome})` : ""}  owner ${s.owner}  ${deadline.text}`);
         out(`received ${s.receivedAt.slice(0, 10)}${s.legalBasis ? `  legal basis: ${s.legalBasis}` : ""}${s.verified ? `  identity verified: ${s.verified}` : ""}`);
         out("\ntasks:");
@@ -256,10 +256,10 @@ export function registerRequestCommands(program: Command): void {
     .description("list requests (overdue ones flagged)")
     .addOption(configOption())
     .action((o: { config?: string }) =>
-      withStore(o.config, ({ store }) => {
+      withStore(o.config, ({ config, store }) => {
         for (const r of store.requests.list()) {
           const pending = store.requests.tasks(r.id).filter((t) => !t.outcome).length;
-          const deadline = deadlineStatus(r.due, r.status, r.closed_at);
+          const deadline = deadlineStatus(r.due, r.status, r.closed_at, new Date(), config.timezone);
           out(`${r.id}  ${r.status.padEnd(9)}  ${r.outcome ?? `${pending} tasks pending`}  owner ${r.owner}  ${deadline.text}`);
         }
       }),

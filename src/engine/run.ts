@@ -3,7 +3,8 @@ import { Readable } from "node:stream";
 import pLimit from "p-limit";
 import { ConfigError } from "../errors.js";
 import { peek, sniffEncoding } from "../readers/decode.js";
-import { formatFromBytes, formatOfItem, textFormat, type FormatSpec } from "../readers/index.js";
+import { extensionOf, formatFromBytes, formatOfItem, textFormat, type FormatSpec } from "../readers/index.js";
+import { csvFormat } from "../readers/csv.js";
 import { recordsWithHits, type LocatedRecord } from "../search/locate.js";
 import { SkipError, type ReadOptions, type Unit } from "../readers/types.js";
 import { describeBinary } from "../readers/unsupported.js";
@@ -183,7 +184,9 @@ export class Engine {
     if (bound && item.size !== undefined && item.size > bound.bytes) {
       throw new SkipError(`larger than limits.${bound.name} (${formatBytes(item.size)} > ${formatBytes(bound.bytes)}): it is parsed in memory`);
     }
-    const declined = named && job.declines(named);
+    // A .txt may be a delimited table (Excel's "Unicode text" export): its bytes decide (csvFormat.sniff).
+    const mayBeTable = named === textFormat && extensionOf(item.name) === "txt";
+    const declined = named && !mayBeTable && job.declines(named);
     if (declined) return { status: "skipped", reason: declined };
 
     // A head is a fair sample of some formats: of a big object, read only that (a Range GET).
@@ -193,7 +196,7 @@ export class Engine {
     const { head, chunks } = await peek(source as AsyncIterable<Buffer>);
     if (head.length === 0) return { method: "empty", bytes: 0 };
     const sniffed = sniffEncoding(head);
-    let format: FormatSpec | undefined = named ?? formatFromBytes(head);
+    let format: FormatSpec | undefined = mayBeTable && csvFormat.sniff!(head) ? csvFormat : (named ?? formatFromBytes(head));
     if (!format) {
       if (sniffed.binary) {
         await drain(chunks);

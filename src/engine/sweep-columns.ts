@@ -1,4 +1,4 @@
-import { classifyColumn } from "../match/columns.js";
+import { classifyColumn, withArticle } from "../match/columns.js";
 import { redactValue } from "../match/redact.js";
 import type { RuleSet } from "../match/rules.js";
 import type { Unit } from "../readers/types.js";
@@ -21,6 +21,8 @@ export class ColumnSampler {
   constructor(private readonly rules: RuleSet) {}
 
   add(cell: Cell): void {
+    // Header, title and footer cells are searched in a scan but are not a column's values.
+    if (cell.role) return;
     const key = `${cell.table}\u0000${cell.column}`;
     let col = this.columns.get(key);
     if (!col) {
@@ -43,9 +45,11 @@ export class ColumnSampler {
         const why =
           v.reason === "values"
             ? `${v.sample.valid}/${v.sample.size} sampled values are ${v.piiType}`
-            : v.reason === "header"
-              ? `header "${col.column}" names ${v.piiType}` + (v.checksValues && v.sample.size ? ` (only ${v.sample.valid}/${v.sample.size} sampled values validate)` : "")
-              : `header "${col.column}" and ${v.sample.valid}/${v.sample.size} sampled values`;
+            : v.reason === "embedded in free text"
+              ? `embedded in free text: ${v.sample.valid}/${v.sample.size} sampled texts contain ${withArticle(v.piiType)}`
+              : v.reason === "header"
+                ? `header "${col.column}" names ${v.piiType}` + (v.checksValues && v.sample.size ? ` (only ${v.sample.valid}/${v.sample.size} sampled values validate)` : "")
+                : `header "${col.column}" and ${v.sample.valid}/${v.sample.size} sampled values`;
         yield finding("pii-column", {
           source: base.source,
           location: { uri: base.uri, path: base.path, ...(base.member ? { member: base.member } : {}), ...inherited, ...(col.sheet ? { sheet: col.sheet } : {}), column: col.column },
@@ -54,7 +58,7 @@ export class ColumnSampler {
           sample: v.sample,
           count: v.sample.valid,
           confidence: v.confidence,
-          evidence: why + (examples.length ? `, e.g. ${examples.join(", ")}` : "") + (note ? ` (${note})` : ""),
+          evidence: why + (v.detail ? `; ${v.detail}` : "") + (examples.length ? `, e.g. ${examples.join(", ")}` : "") + (note ? ` (${note})` : ""),
         });
       }
     }

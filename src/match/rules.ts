@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { memo, yaml, zod } from "../lazy.js";
-import { VALIDATORS } from "./validators.js";
+import { DESCRIBERS, FINDERS, VALIDATORS } from "./validators.js";
 
 /** The folder of built-in rules at the package root, found from src/match/ and dist/src/match/ alike. */
 export const RULES_DIR = ["../../rules/", "../../../rules/"]
@@ -9,12 +9,22 @@ export const RULES_DIR = ["../../rules/", "../../../rules/"]
   .find((dir) => existsSync(`${dir}pii.yaml`)) ?? fileURLToPath(new URL("../../rules/", import.meta.url));
 
 /** A PII rule as written in rules/pii.yaml or under rules: in the config. */
+type Phrases = string[] | Record<string, string[]>;
+
 export interface RuleSpec {
   id: string;
   piiType?: string;
-  headers?: string[] | Record<string, string[]>;
+  headers?: Phrases;
+  /** Headers that name this type only when enough sampled values agree (`name` in a genre table does not). */
+  confirmHeaders?: Phrases;
+  /** Share of values that must agree with a confirm header (default 0.5). */
+  confirmRatio?: number;
   headerExclude?: string[];
-  values?: { pattern?: string; validator?: string; alone?: string; strict?: boolean };
+  /** In the config: phrases added to a built-in rule's headers, confirm headers or excluded words, rather than replacing them. */
+  addHeaders?: Phrases;
+  addConfirmHeaders?: Phrases;
+  addHeaderExclude?: string[];
+  values?: { pattern?: string; validator?: string; alone?: string; strict?: boolean; find?: string };
   minRatio?: number;
   minSamples?: number;
   disabled?: boolean;
@@ -23,18 +33,25 @@ export interface RuleSpec {
 /** The rule schema, built on first use (see lazy.ts). */
 export const ruleSchema = memo(() => {
   const z = zod();
+  const phrases = z.union([z.array(z.string()), z.record(z.string(), z.array(z.string()))]).optional();
   return z
     .object({
       id: z.string().min(1),
       piiType: z.string().min(1).optional(),
-      headers: z.union([z.array(z.string()), z.record(z.string(), z.array(z.string()))]).optional(),
+      headers: phrases,
+      confirmHeaders: phrases,
+      confirmRatio: z.number().min(0).max(1).optional(),
       headerExclude: z.array(z.string()).optional(),
+      addHeaders: phrases,
+      addConfirmHeaders: phrases,
+      addHeaderExclude: z.array(z.string()).optional(),
       values: z
         .object({
           pattern: z.string().optional(),
           validator: z.enum(Object.keys(VALIDATORS) as [string, ...string[]]).optional(),
           alone: z.string().optional(),
           strict: z.boolean().optional(),
+          find: z.enum(Object.keys(FINDERS) as [string, ...string[]]).optional(),
         })
         .strict()
         .optional(),
@@ -58,9 +75,16 @@ export interface CompiledRule {
   piiType: string;
   /** Each header phrase as its normalised words. */
   phrases: string[][];
+  /** Header phrases that need sampled values to agree (at least `confirmRatio` of them). */
+  confirmPhrases: string[][];
+  confirmRatio: number;
   exclude: Set<string>;
   pattern?: RegExp;
   validator?: (v: string) => boolean;
+  /** What validated values have in common, for the evidence (card brands). */
+  describe?: (values: string[]) => string | undefined;
+  /** Free-text rule: the validated entities inside a value (emails in a ticket body). */
+  find?: (text: string) => string[];
   alone?: RegExp;
   /** Values that fail the validator overrule a matching header (not only values of the wrong shape). */
   strict: boolean;
@@ -94,16 +118,23 @@ function compilePattern(source: string, where: string): RegExp {
   }
 }
 
+const flat = (p: Phrases | undefined): string[] => (Array.isArray(p) ? p : Object.values(p ?? {}).flat());
+const toPhrases = (list: string[]) => list.map(headerWords).filter((w) => w.length > 0);
+
 function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: number }, where: string, phoneRegion: string): CompiledRule {
   const check = spec.values?.validator ? VALIDATORS[spec.values.validator] : undefined;
-  const headers = Array.isArray(spec.headers) ? spec.headers : Object.values(spec.headers ?? {}).flat();
+  const finder = spec.values?.find ? FINDERS[spec.values.find] : undefined;
   return {
     id: spec.id,
     piiType: spec.piiType ?? spec.id,
-    phrases: headers.map(headerWords).filter((w) => w.length > 0),
-    exclude: new Set((spec.headerExclude ?? []).flatMap(headerWords)),
+    phrases: toPhrases([...flat(spec.headers), ...flat(spec.addHeaders)]),
+    confirmPhrases: toPhrases([...flat(spec.confirmHeaders), ...flat(spec.addConfirmHeaders)]),
+    confirmRatio: spec.confirmRatio ?? 0.5,
+    exclude: new Set([...(spec.headerExclude ?? []), ...(spec.addHeaderExclude ?? [])].flatMap(headerWords)),
     pattern: spec.values?.pattern ? compilePattern(spec.values.pattern, `${where}.values.pattern`) : undefined,
     validator: check ? (v: string) => check(v, { phoneRegion }) : undefined,
+    describe: spec.values?.validator ? DESCRIBERS[spec.values.validator] : undefined,
+    find: finder ? (t: string) => finder(t, { phoneRegion }) : undefined,
     alone: spec.values?.alone ? compilePattern(spec.values.alone, `${where}.values.alone`) : undefined,
     strict: spec.values?.strict ?? false,
     minRatio: spec.minRatio ?? defaults.minRatio,
@@ -121,7 +152,16 @@ export function loadRules(userRules: RuleSpec[] = [], options: { file?: string; 
   const specs = new Map(parsed.rules.map((r) => [r.id, r]));
   for (const r of userRules) {
     const base = specs.get(r.id);
-    specs.set(r.id, base ? { ...base, ...r, values: r.values ? { ...base.values, ...r.values } : base.values } : r);
+    if (!base) {
+      specs.set(r.id, r);
+      continue;
+    }
+    // add… fields extend the built-in lists; the others replace what they name.
+    const merged: RuleSpec = { ...base, ...r, values: r.values ? { ...base.values, ...r.values } : base.values };
+    merged.addHeaders = [...flat(base.addHeaders), ...flat(r.addHeaders)];
+    merged.addConfirmHeaders = [...flat(base.addConfirmHeaders), ...flat(r.addConfirmHeaders)];
+    merged.addHeaderExclude = [...(base.addHeaderExclude ?? []), ...(r.addHeaderExclude ?? [])];
+    specs.set(r.id, merged);
   }
   const rules = [...specs.values()]
     .filter((r) => !r.disabled)

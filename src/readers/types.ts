@@ -1,10 +1,14 @@
 import type { Item, Location } from "../types.js";
 import type { Budget } from "../limits.js";
+import type { RowRole } from "./cells.js";
 
 /** Addressable text that readers produce and matchers look at. */
 export type Unit =
-  /** A spreadsheet/CSV/JSON-record cell; `column` is the header (or colN, or a JSON key path). */
-  | { kind: "cell"; loc: Partial<Location>; column: string; table: string; text: string }
+  /**
+   * A spreadsheet/CSV/JSON-record cell; `column` is the header (or colN, or a JSON key path).
+   * `role`: the cell is in the header row, a title row above it or a footer row: searched, never sampled as a value.
+   */
+  | { kind: "cell"; loc: Partial<Location>; column: string; table: string; text: string; role?: RowRole }
   /** A line of text (a text file, a mail body part). */
   | { kind: "line"; loc: Partial<Location>; text: string }
   /** A nested item to read through the same readers: an archive member or mail attachment. */

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import type { Item } from "../types.js";
-import { columnLetter, headerNames, looksLikeHeader, parseCellRef, qualifiedRef } from "./cells.js";
+import { HEAD_ROWS, columnLetter, findHeader, headerNames, isFooter, parseCellRef, qualifiedRef, type RowRole } from "./cells.js";
 import { attr, xmlEvents, type XmlEvent } from "./xml.js";
 import { localCopy, openZip, type ZipArchive } from "./zipfile.js";
 import type { FormatSpec } from "./spec.js";
@@ -83,9 +83,23 @@ function cellText(type: string | undefined, v: string, inline: string, shared: s
   }
 }
 
-/** Turns one worksheet's XML events into cell units, deciding the header from the first row with content. */
+type RowCells = { col: number; text: string }[];
+
+/** A row's cells as an array by column, gaps empty. */
+function rowValues(cells: RowCells): string[] {
+  const values: string[] = [];
+  for (const c of cells) values[c.col] = c.text;
+  return Array.from(values, (v) => v ?? "");
+}
+
+/**
+ * Turns one worksheet's XML events into cell units. The first rows with
+ * content wait until the header is found among them (report exports put
+ * titles and dates above it); header, title and footer cells are marked.
+ */
 class SheetParser {
   private headers: string[] | undefined;
+  private pending: { rowNo: number; cells: RowCells }[] = [];
   private rowNo = 0;
   private dataRows = 0;
   private cell: { type?: string; v: string; inline: string; col: number } | undefined;
@@ -100,10 +114,10 @@ class SheetParser {
     private readonly maxRows: number | undefined,
   ) {}
 
-  private unit(col: number, row: number, text: string, part?: string): Unit {
-    const column = this.headers?.[col] ?? `col${col + 1}`;
+  private unit(col: number, row: number, text: string, part?: string, role?: RowRole): Unit {
+    const column = (role === "title" ? undefined : this.headers?.[col]) ?? `col${col + 1}`;
     const cell = qualifiedRef(this.sheet.name, `${columnLetter(col)}${row}`);
-    return { kind: "cell", table: this.sheet.name, column, text, loc: { sheet: this.sheet.name, row, column, cell, ...(part ? { part } : {}) } };
+    return { kind: "cell", table: this.sheet.name, column, text, loc: { sheet: this.sheet.name, row, column, cell, ...(part ? { part } : {}) }, ...(role ? { role } : {}) };
   }
 
   /** Handle one event, adding units to `out`; false once the sample of rows is complete. */
@@ -134,6 +148,9 @@ class SheetParser {
         case "t":
           if (this.cell && !this.inPhonetic) this.capture = "t";
           break;
+        case "hyperlinks":
+          if (!this.decide(out)) return false;
+          break;
         case "hyperlink": {
           // Hyperlink targets (mailto:…) live outside the cells, after the sheet data.
           const target = this.links.get(attr(ev.attrs, "id") ?? "");
@@ -161,6 +178,8 @@ class SheetParser {
         break;
       case "row":
         return this.endRow(out);
+      case "sheetData":
+        return this.decide(out);
     }
     return true;
   }
@@ -168,16 +187,30 @@ class SheetParser {
   private endRow(out: Unit[]): boolean {
     if (this.rowCells.length === 0) return true;
     if (!this.headers) {
-      // The first row with content decides whether the sheet has a header row.
-      const values: string[] = [];
-      for (const c of this.rowCells) values[c.col] = c.text;
-      const first = Array.from(values, (v) => v ?? "");
-      const hasHeader = looksLikeHeader(first);
-      this.headers = headerNames(first, hasHeader, Math.max(values.length, 1));
-      if (hasHeader) return true;
+      this.pending.push({ rowNo: this.rowNo, cells: this.rowCells });
+      return this.pending.length < HEAD_ROWS || this.decide(out);
     }
-    if (this.maxRows !== undefined && ++this.dataRows > this.maxRows) return false;
-    for (const c of this.rowCells) out.push(this.unit(c.col, this.rowNo, c.text));
+    return this.emitRow(this.rowNo, this.rowCells, isFooter(rowValues(this.rowCells), this.headers.length) ? "footer" : undefined, out);
+  }
+
+  /** Find the header among the rows held back, and emit them; false once the sample of rows is complete. */
+  decide(out: Unit[]): boolean {
+    if (this.headers) return true;
+    const rows = this.pending.map((p) => rowValues(p.cells));
+    const head = findHeader(rows);
+    this.headers = head.header === -1 ? head.names : headerNames(rows[head.header], true, Math.max(rows[head.header].length, 1));
+    let more = true;
+    for (let i = 0; i < this.pending.length && more; i++) {
+      const role: RowRole | undefined = i < head.header ? "title" : i === head.header ? "header" : isFooter(rows[i], this.headers.length) ? "footer" : undefined;
+      more = this.emitRow(this.pending[i].rowNo, this.pending[i].cells, role, out);
+    }
+    this.pending = [];
+    return more;
+  }
+
+  private emitRow(rowNo: number, cells: RowCells, role: RowRole | undefined, out: Unit[]): boolean {
+    if (!role && this.maxRows !== undefined && ++this.dataRows > this.maxRows) return false;
+    for (const c of cells) out.push(this.unit(c.col, rowNo, c.text, undefined, role));
     return true;
   }
 }
@@ -195,6 +228,9 @@ async function* readSheet(zip: ZipArchive, sheet: SheetRef, shared: string[], op
     if (batch.length) yield batch;
     if (!more) return;
   }
+  const rest: Unit[] = [];
+  parser.decide(rest);
+  if (rest.length) yield rest;
 }
 
 /** XLSX: every sheet, shared/inline/rich strings, cached formula results and hyperlink targets, streamed. */

@@ -86,10 +86,12 @@ export function dateAfter(duration: string | undefined, from = new Date()): stri
 }
 
 /** Where a request stands against its deadline, in words. */
-export function deadlineStatus(due: string | null, status: string, closedAt: string | null, now = new Date()): { overdue: boolean; text: string } {
+export function deadlineStatus(due: string | null, status: string, closedAt: string | null, now = new Date(), timeZone = "UTC"): { overdue: boolean; text: string } {
   if (!due) return { overdue: false, text: "no deadline set" };
   const dayMs = 86_400_000;
-  const end = closedAt ? closedAt.slice(0, 10) : isoDay(now);
+  // The day it is (or was answered) where the team works: the configured time zone.
+  const localDay = (d: Date) => new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
+  const end = localDay(closedAt ? new Date(closedAt) : now);
   const diff = Math.round((Date.parse(due) - Date.parse(end)) / dayMs);
   if (status !== "open") return { overdue: false, text: diff >= 0 ? `met (answered ${end}, due ${due})` : `missed by ${-diff} day${diff === -1 ? "" : "s"} (answered ${end}, due ${due})` };
   if (diff < 0) return { overdue: true, text: `OVERDUE by ${-diff} day${diff === -1 ? "" : "s"} (due ${due})` };

@@ -73,7 +73,7 @@ export function buildReport(store: Store, id: string, config?: Pick<Config, "org
     retained: s.tasks.filter((t) => t.outcome === "retained").map((t) => ({ name: t.name, reason: String(t.detail.reason), legalHold: t.detail.legalHold === true })),
   };
   const j = s.jurisdiction ? JURISDICTIONS[s.jurisdiction] : undefined;
-  const deadline = deadlineStatus(s.due, s.status, s.closedAt, now);
+  const deadline = deadlineStatus(s.due, s.status, s.closedAt, now, config?.timezone);
   const blockers = s.status === "open" ? closeBlockers(s) : { blocking: [], gaps: [] };
   const report: RequestReport = {
     format: "straymap-request-report/2",

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
-import { createPagila, databaseUrl } from "./pg-harness.js";
+import { createChinook, createPagila, databaseUrl } from "./pg-harness.js";
 import { ROOT } from "./helpers.js";
 import { createTestTls, removeTestTls, type TestTls } from "./tls.js";
 
@@ -46,6 +46,8 @@ export async function setup(): Promise<void> {
       await client.end();
     }
     process.env.STRAYMAP_TEST_PG = url;
+    // Chinook beside it (owner access only), for sweeps of a second real schema.
+    process.env.STRAYMAP_TEST_PG_CHINOOK = await createChinook(base, "straymap_chinook", join(ROOT, "fixtures", "datasets"));
     const reader = new URL(url);
     reader.username = "straymap_reader";
     reader.password = "reader-secret-pw";

@@ -10,8 +10,8 @@ import copyStreams from "pg-copy-streams";
 import { databaseUrl } from "./pg-server.mjs";
 export { databaseUrl };
 
-/** Run a pg_dump-style SQL file: plain statements, and COPY … FROM stdin blocks ended by "\.". */
-export async function loadSqlFile(client: pg.Client, file: string): Promise<void> {
+/** Run a pg_dump-style SQL file: plain statements, and COPY … FROM stdin blocks ended by "\.". Lines matching `skip` are left out. */
+export async function loadSqlFile(client: pg.Client, file: string, skip?: RegExp): Promise<void> {
   let sql: string[] = [];
   let copy: { statement: string; rows: string[] } | undefined;
   const flush = async () => {
@@ -28,7 +28,7 @@ export async function loadSqlFile(client: pg.Client, file: string): Promise<void
     } else if (/^COPY .* FROM stdin;$/.test(line)) {
       await flush();
       copy = { statement: line.replace(/;$/, ""), rows: [] };
-    } else sql.push(line);
+    } else if (!skip?.test(line)) sql.push(line);
   }
   await flush();
 }
@@ -46,6 +46,29 @@ export async function createPagila(baseUrl: string, name: string, datasets: stri
   try {
     await loadSqlFile(client, join(datasets, "pagila", "pagila-schema.sql"));
     await loadSqlFile(client, join(datasets, "pagila", "pagila-data.sql"));
+  } finally {
+    await client.end();
+  }
+  return url;
+}
+
+/**
+ * A fresh database loaded with Chinook from fixtures/datasets/chinook. Its
+ * script creates and connects to its own database (psql's \c): those lines
+ * are left out, the rest runs in the database made here.
+ */
+export async function createChinook(baseUrl: string, name: string, datasets: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = databaseUrl(baseUrl, name);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await loadSqlFile(client, join(datasets, "chinook", "Chinook_PostgreSql.sql"), /^(DROP DATABASE|CREATE DATABASE|\\c )/);
+    await client.query("ANALYZE");
   } finally {
     await client.end();
   }
