@@ -1,10 +1,11 @@
 import { createReadStream } from "node:fs";
 import { lstat, open, opendir, realpath, stat } from "node:fs/promises";
-import { basename, isAbsolute, relative, resolve, sep } from "node:path";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { memo, zod } from "../src/lazy.js";
 import type { EnumerateContext, ScannerModule, Source, SourceSession } from "../src/engine/scanner.js";
 import { folderFilter, pathFilter, type PathFilter } from "../src/sources/common.js";
+import { IGNORE_FILE } from "../src/sources/ignore-file.js";
 import { describeError } from "../src/engine/errors.js";
 import type { CoverageEntry, Enumerated, Item } from "../src/types.js";
 
@@ -19,6 +20,8 @@ export interface FsSettings {
   hidden: boolean;
   /** Follow symbolic links (loops are detected). */
   followSymlinks: boolean;
+  /** Honour a .straymapignore (gitignore syntax) in the folder's root (default true). */
+  ignoreFile?: boolean;
 }
 
 const settings = memo(() => {
@@ -30,6 +33,7 @@ const settings = memo(() => {
       exclude: z.array(z.string()).optional(),
       hidden: z.boolean().default(false),
       followSymlinks: z.boolean().default(false),
+      ignoreFile: z.boolean().default(true),
     })
     .strict();
 });
@@ -53,7 +57,13 @@ export class FsSource implements Source {
     configDir: string,
   ) {
     this.root = isAbsolute(s.path) ? s.path : resolve(configDir, s.path);
-    const globs = { include: s.include, exclude: s.exclude, defaultExclude: DEFAULT_EXCLUDE, where: `source ${id}` };
+    const globs = {
+      include: s.include,
+      exclude: s.exclude,
+      defaultExclude: DEFAULT_EXCLUDE,
+      where: `source ${id}`,
+      ignoreFile: s.ignoreFile === false ? undefined : join(this.root, IGNORE_FILE),
+    };
     this.files = pathFilter(globs);
     this.folders = folderFilter(globs);
   }

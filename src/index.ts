@@ -11,6 +11,7 @@ import { HashedMatcher } from "./match/hashed.js";
 import { maskEvents } from "./match/redact.js";
 import type { Store } from "./store/store.js";
 import { FsSource, type FsSettings } from "../scanners/fs.js";
+import { StdinSource } from "./sources/stdin.js";
 import type { CoverageEntry, Finding, RunResult, ScanEvent } from "./types.js";
 
 export type * from "./types.js";
@@ -54,7 +55,8 @@ function resolveConfig(config: Config | string | undefined): Config {
 
 function pickSources(req: RunRequest, config: Config): Source[] {
   if (req.paths?.length) {
-    return req.paths.map((p) => new FsSource("fs", { hidden: false, followSymlinks: false, ...req.fs, path: p }, process.cwd()));
+    // "-" is standard input, as in most command-line tools.
+    return req.paths.map((p) => (p === "-" ? new StdinSource("fs") : new FsSource("fs", { hidden: false, followSymlinks: false, ...req.fs, path: p }, process.cwd())));
   }
   const wanted = req.sources?.length ? req.sources : config.sourceIds;
   for (const id of wanted) {

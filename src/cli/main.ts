@@ -1,17 +1,16 @@
 #!/usr/bin/env node
-import { dirname, join } from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
-import bytes from "bytes";
-import { collect, scan, sweep, type RunRequest } from "../index.js";
-import { ConfigError, loadConfig } from "../config/load.js";
-import { InvalidIdentifierError } from "../match/customer.js";
-import { UsageError } from "../errors.js";
-import { loadRules } from "../match/rules.js";
-import { SCANNERS } from "../../scanners/registry.js";
-import { EXIT, exitCode } from "../report/exit-codes.js";
-import { withProgress } from "./progress.js";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
+import { ConfigError, UsageError } from "../errors.js";
+import { EXIT } from "../report/exit-codes.js";
+import { FORMATS, type Format } from "../report/printers/formats.js";
+import { VERSION } from "../version.js";
 import { Interrupt } from "./interrupt.js";
-import type { RunResult, ScanEvent } from "../types.js";
+import { exitHelp, VERBOSE_HELP } from "./help-text.js";
+import type { RunRequest } from "../index.js";
+import type { CoverageEntry, Finding, RunResult, ScanEvent } from "../types.js";
+
+// Start-up is measured (within 0.1 s of bare node): everything heavy (the engine, the
+// config validator, the store, the printers) is imported inside the command that needs it.
 
 const collectList = (value: string, previous: string[] = []) => [...previous, value];
 const positiveInt = (value: string) => {
@@ -19,101 +18,162 @@ const positiveInt = (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number above 0");
   return n;
 };
-const size = (value: string) => {
-  const n = bytes.parse(value);
-  if (n === null || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a size such as 500MB or 2GB");
+const exitCodeArg = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 125) throw new InvalidArgumentError("expected a whole number from 0 to 125");
   return n;
 };
-
-const EXIT_HELP = `
-Exit codes:
-  0  ran; nothing found, and every item was scanned or skipped with a reason
-  1  findings
-  2  usage or configuration error
-  3  internal error (a bug; the message says where)
-  4  incomplete: some items could not be read (listed in the output); nothing found in the rest
-  5  findings, and some items could not be read (1 + 4)
-  +8 sweep: new discoveries (PII in places the data map does not cover; see straymap review)`;
 
 interface CommonOptions {
   config?: string;
   source?: string[];
-  format: "table" | "json" | "ndjson";
+  format: Format;
+  color: "auto" | "always" | "never";
   showValues?: boolean;
   verbose?: boolean;
   concurrency?: number;
-  maxFileSize?: number;
+  maxFileSize?: string;
   include?: string[];
   exclude?: string[];
   hidden?: boolean;
   followSymlinks?: boolean;
+  ignoreFile?: boolean;
   progress?: boolean;
+  fail?: boolean;
+  exitCode?: number;
 }
 
 function common(cmd: Command): Command {
   return cmd
     .option("-c, --config <file>", "config file (default: ./straymap.yaml when present)")
     .option("-s, --source <id>", "run only this configured source (repeatable)", collectList)
-    .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json", "ndjson"]).default("table"))
+    .addOption(new Option("-f, --format <format>", "output format").choices([...FORMATS]).default("table"))
+    .addOption(new Option("--color <when>", "colour the table: on a terminal unless NO_COLOR is set (auto), always, never").choices(["auto", "always", "never"]).default("auto"))
     .option("--show-values", "print matched values unredacted (they are masked by default)")
-    .option("-v, --verbose", "list every skipped item, not only the first of each reason")
+    .option("-v, --verbose", VERBOSE_HELP)
     .option("--concurrency <n>", "items read at the same time (default 4)", positiveInt)
-    .option("--max-file-size <size>", "skip files larger than this (default 8GB)", size)
+    .option("--max-file-size <size>", "skip files larger than this, e.g. 500MB (default 8GB)")
     .option("--include <glob>", "with PATHs: read only files matching this glob (repeatable)", collectList)
     .option("--exclude <glob>", "with PATHs: leave out files and folders matching this glob (repeatable)", collectList)
     .option("--hidden", "with PATHs: read dot-files and dot-folders")
     .option("--follow-symlinks", "with PATHs: follow symbolic links (loops are detected)")
-    .option("--no-progress", "no progress bar on stderr");
+    .option("--no-ignore-file", "with PATHs: do not read .straymapignore files")
+    .option("--no-progress", "no progress line on stderr")
+    .option("--no-fail", "exit 0 when the run completes, whatever it found (errors still exit 2 or 3)")
+    .option("--exit-code <n>", "exit with N instead of 1, 4, 5 (or 8 and up) when something was found or not searched", exitCodeArg);
 }
 
 let interrupt: Interrupt | undefined;
 
-function request(paths: string[], o: CommonOptions): RunRequest {
+async function request(paths: string[], o: CommonOptions): Promise<RunRequest> {
   interrupt ??= new Interrupt();
+  let maxFileSize: number | undefined;
+  if (o.maxFileSize !== undefined) {
+    const { default: bytes } = await import("bytes");
+    const n = bytes.parse(o.maxFileSize);
+    if (n === null || !Number.isFinite(n) || n <= 0) throw new UsageError(`--max-file-size "${o.maxFileSize}": expected a size such as 500MB or 2GB`);
+    maxFileSize = n;
+  }
   return {
     paths,
     signal: interrupt.signal,
     config: o.config,
     sources: o.source,
     showValues: o.showValues,
-    limits: { ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.maxFileSize ? { maxFileSize: o.maxFileSize } : {}) },
-    fs: { include: o.include, exclude: o.exclude, hidden: o.hidden ?? false, followSymlinks: o.followSymlinks ?? false },
+    limits: { ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(maxFileSize ? { maxFileSize } : {}) },
+    fs: {
+      include: o.include,
+      exclude: o.exclude,
+      hidden: o.hidden ?? false,
+      followSymlinks: o.followSymlinks ?? false,
+      ...(o.ignoreFile === false ? { ignoreFile: false } : {}),
+    },
   };
 }
 
 /** What a command adds once a run is complete: more exit-code bits and a line for the summary. */
-type AfterRun = (result: RunResult) => { bits: number; note?: string };
+export type AfterRun = (result: RunResult) => { bits: number; note?: string };
+/** Prints a run and returns its exit code; `after` runs once the run is complete, before the summary is printed. */
+export type PrintRun = (events: AsyncIterable<ScanEvent>, after?: AfterRun) => Promise<number>;
+
+/** The exit code the user asked for: the run's own, or --exit-code N / --no-fail instead when it is not 0. */
+function chosenExit(code: number, o: CommonOptions): number {
+  if (code === 0) return 0;
+  if (o.fail === false) return 0;
+  return o.exitCode ?? code;
+}
 
 /** Print a run the way the user asked (a printer by name), and return its exit code. */
-async function report(events: AsyncIterable<ScanEvent>, mode: "scan" | "sweep", o: CommonOptions, after?: AfterRun): Promise<number> {
-  const { PRINTERS } = await import("../report/printers/index.js");
-  const printer = PRINTERS[o.format]({ mode, verbose: o.verbose ?? false, out: process.stdout, err: process.stderr });
-  const stream = o.progress !== false && o.format !== "ndjson" && process.stderr.isTTY ? withProgress(events) : events;
-  const teed = async function* () {
-    for await (const e of stream) {
-      printer.event?.(e);
-      yield e;
-    }
-  };
-  const result = await collect(teed());
+async function report(events: AsyncIterable<ScanEvent>, command: string, o: CommonOptions, after?: AfterRun, filter?: (e: ScanEvent) => boolean): Promise<number> {
+  const [{ PRINTERS }, { summarize }, { exitCodeOf }, { ProgressLine }, { wantColour, outputWidth }] = await Promise.all([
+    import("../report/printers/index.js"),
+    import("../engine/coverage.js"),
+    import("../report/exit-codes.js"),
+    import("./progress.js"),
+    import("../report/colour.js"),
+  ]);
+  const human = o.format === "table";
+  const progress = o.progress !== false && process.stderr.isTTY ? new ProgressLine() : undefined;
+  const printer = PRINTERS[o.format]({
+    mode: command === "sweep" ? "sweep" : "scan",
+    command,
+    verbose: o.verbose ?? false,
+    out: process.stdout,
+    err: process.stderr,
+    startedAt: new Date(),
+    color: human && wantColour(o.color, process.stdout),
+    width: human ? outputWidth(process.stdout) : undefined,
+    // Rows go to stdout as they come; when that is the terminal the progress line is on, it steps aside.
+    beforeWrite: progress && process.stdout.isTTY ? () => progress.clear() : undefined,
+  });
+  // Findings are printed as they come and kept only when the command needs them afterwards
+  // (sweep's discoveries): a scan with a million hits does not hold them all.
+  const findings: Finding[] = [];
+  const items: CoverageEntry[] = [];
+  const warnings: string[] = [];
+  let found = 0;
+  for await (const e of progress ? progress.watch(events) : events) {
+    if (filter && !filter(e)) continue;
+    printer.event?.(e);
+    if (e.type === "finding") {
+      found++;
+      if (after) findings.push(e.finding);
+    } else if (e.type === "coverage") items.push(e.entry);
+    else if (e.type === "warning") warnings.push(`${e.source}: ${e.message}`);
+  }
+  const result: RunResult = { findings, coverage: { summary: summarize(items), items }, warnings };
+  // The command's own step (storing the run, recording discoveries) comes before the summary is printed.
   const extra = after?.(result);
   printer.end(result, extra?.note);
-  return exitCode(result) | (extra?.bits ?? 0);
+  return chosenExit(exitCodeOf(found, result.coverage.summary.failed) | (extra?.bits ?? 0), o);
 }
+
+/**
+ * A reader that went away (`straymap … | head -1`) ends the run quietly, as with
+ * ripgrep: no stack trace, exit 0. Any other write error is reported once.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode && process.exitCode !== 0 ? Number(process.exitCode) : 0);
+    process.stderr.write(`straymap: cannot write the output: ${e.message}\n`);
+    process.exit(EXIT.USAGE);
+  });
+}
+quietOnClosedPipe(process.stdout);
 
 const program = new Command()
   .name("straymap")
   .description("Find every stray copy of a customer's personal data, and the exports nobody mapped.")
-  .version("0.1.0")
+  .version(VERSION)
   .showHelpAfterError()
-  .addHelpText("after", EXIT_HELP)
+  .addHelpText("after", exitHelp({ sweep: true }))
   .exitOverride();
 
 common(
   program
     .command("scan")
     .description("find one customer in files, folders and configured sources")
-    .argument("[path...]", "folders or files to search (default: the sources in straymap.yaml)")
+    .argument("[path...]", "folders or files to search, - for standard input (default: the sources in straymap.yaml)")
     .option("--customer <email>", "the customer's email address (repeatable)", collectList)
     .option("--id <id>", "a customer ID, matched as an exact token (repeatable)", collectList)
     .option("--phone <number>", "a phone number, matched in any common format (repeatable)", collectList)
@@ -121,34 +181,49 @@ common(
     .option("--request <id>", "scan for an open request's customer, and store the run as its evidence")
     .option("--fast", "sources that can search their provider's index (mail, drives) read only its candidates; coverage says what that misses"),
 )
-  .addHelpText("after", EXIT_HELP)
+  .addHelpText("after", exitHelp({ sweep: false }))
   .action(async (paths: string[], o: CommonOptions & { customer?: string[]; id?: string[]; phone?: string[]; region?: string; request?: string; fast?: boolean }) => {
     const given = Boolean(o.customer?.length || o.id?.length || o.phone?.length);
-    if (o.request && given) throw new InvalidIdentifierError("--request takes the customer from the request: leave out --customer, --id and --phone");
-    if (!o.request && !given) throw new InvalidIdentifierError("say who to look for: --customer EMAIL, --id ID and/or --phone NUMBER (or --request REQ-…)");
+    if (o.request && given) throw new UsageError("--request takes the customer from the request: leave out --customer, --id and --phone");
+    if (!o.request && !given) throw new UsageError("say who to look for: --customer EMAIL, --id ID and/or --phone NUMBER (or --request REQ-…)");
+    const req = await request(paths, o);
+    const print: PrintRun = (events, after) => report(events, "scan", o, after);
     if (!o.request) {
-      const events = scan({ ...request(paths, o), narrow: o.fast, customer: { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: o.region } });
-      process.exitCode = await report(events, "scan", o);
+      const { scan } = await import("../index.js");
+      const events = scan({ ...req, narrow: o.fast, customer: { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: o.region } });
+      process.exitCode = await print(events);
       return;
     }
     const { scanForRequest } = await import("./request-commands.js");
-    process.exitCode = await scanForRequest(o.request, { ...request(paths, o), narrow: o.fast }, (events) => report(events, "scan", o));
+    process.exitCode = await scanForRequest(o.request, { ...req, narrow: o.fast }, print);
   });
 
 common(
   program
     .command("sweep")
     .description("find columns holding personal data in CSV, XLSX and JSON files")
-    .argument("[path...]", "folders or files to sweep (default: the sources in straymap.yaml)")
-    .option("--no-cache", "read every item, even those unchanged since the last sweep"),
+    .argument("[path...]", "folders or files to sweep, - for standard input (default: the sources in straymap.yaml)")
+    .option("--no-cache", "read every item, even those unchanged since the last sweep")
+    .option("--baseline <file>", "leave out findings whose fingerprint is in FILE (a -f json/ndjson output, or one fingerprint a line)"),
 )
-  .addHelpText("after", EXIT_HELP)
-  .action(async (paths: string[], o: CommonOptions & { cache?: boolean }) => {
+  .addHelpText("after", exitHelp({ sweep: true }))
+  .action(async (paths: string[], o: CommonOptions & { cache?: boolean; baseline?: string }) => {
+    const [{ dirname, join }, { loadConfig }, { sweep }, { sweepWithDiscoveries }] = await Promise.all([
+      import("node:path"),
+      import("../config/load.js"),
+      import("../index.js"),
+      import("./review-commands.js"),
+    ]);
     // Incremental by default: the memory of earlier sweeps sits next to the store (.straymap/).
     const config = loadConfig(o.config);
     const cacheFile = o.cache === false ? undefined : join(dirname(config.store), "sweep-cache.json");
-    const { sweepWithDiscoveries } = await import("./review-commands.js");
-    process.exitCode = await sweepWithDiscoveries(config, (after) => report(sweep({ ...request(paths, o), config, cacheFile }), "sweep", o, after));
+    const req = await request(paths, o);
+    let filter: ((e: ScanEvent) => boolean) | undefined;
+    if (o.baseline) {
+      const { loadBaseline, baselineFilter } = await import("./baseline.js");
+      filter = baselineFilter(loadBaseline(o.baseline));
+    }
+    process.exitCode = await sweepWithDiscoveries(config, (after) => report(sweep({ ...req, config, cacheFile }), "sweep", o, after, filter));
   });
 
 common(
@@ -157,52 +232,63 @@ common(
     .description("after restoring a backup: find the customers of closed requests again, by their stored hashes")
     .argument("[path...]", "restored folders or files (default: the sources in straymap.yaml, or --source)"),
 )
-  .addHelpText("after", EXIT_HELP)
+  .addHelpText("after", exitHelp({ sweep: false }))
   .action(async (paths: string[], o: CommonOptions) => {
     const { runRestoreCheck } = await import("./request-commands.js");
-    process.exitCode = await runRestoreCheck(request(paths, o), (events) => report(events, "scan", o));
+    process.exitCode = await runRestoreCheck(await request(paths, o), (events) => report(events, "restore-check", o));
   });
 
 program
   .command("rules")
   .description("list the PII rules in force (built-in rules/ plus rules: in the config)")
   .option("-c, --config <file>", "config file (default: ./straymap.yaml when present)")
-  .action((o: { config?: string }) => {
-    const config = loadConfig(o.config);
-    const set = loadRules(config.rules);
-    for (const r of set.rules) {
-      const values = [r.pattern ? "pattern" : "", r.validator ? "validator" : ""].filter(Boolean).join("+") || "header only";
-      process.stdout.write(`${r.id.padEnd(14)} ${r.piiType.padEnd(14)} ${String(r.phrases.length).padStart(3)} header phrases, values: ${values}\n`);
-    }
+  .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"))
+  .action(async (o: { config?: string; format: "table" | "json" }) => {
+    const { listRules } = await import("./check-commands.js");
+    await listRules(o);
   });
 
 program
   .command("check")
-  .description("validate straymap.yaml and list its sources")
+  .description("validate straymap.yaml: its keys, its rules, and that the folders it names exist")
   .option("-c, --config <file>", "config file (default: ./straymap.yaml)")
-  .action((o: { config?: string }) => {
-    const config = loadConfig(o.config ?? "straymap.yaml");
-    loadRules(config.rules);
-    process.stdout.write(`${config.file}: OK\n`);
-    for (const s of config.sources) process.stdout.write(`  ${s.id} (${s.kind}: ${SCANNERS[s.kind].description})\n`);
+  .option("--connect", "also open each source (databases, buckets, drives, mail) and list what it can reach")
+  .action(async (o: { config?: string; connect?: boolean }) => {
+    const { check } = await import("./check-commands.js");
+    process.exitCode = await check(o);
   });
 
-const { registerSetupCommands } = await import("./setup-commands.js");
-registerSetupCommands(program);
-const { registerRequestCommands } = await import("./request-commands.js");
-registerRequestCommands(program);
-const { registerReviewCommands } = await import("./review-commands.js");
-registerReviewCommands(program);
+program
+  .command("completion")
+  .description("print a shell completion script: eval \"$(straymap completion bash)\", or see the README for zsh and fish")
+  .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(["bash", "zsh", "fish"]))
+  .action(async (shell: "bash" | "zsh" | "fish") => {
+    const { completionScript } = await import("./completion.js");
+    process.stdout.write(completionScript(shell, program));
+  });
+
+// The request, map, review and setup commands load the store and the engine when their module loads: they are
+// registered only when they may be asked for (their verb, --help, an unknown verb, completion).
+const OWN_VERBS = ["scan", "sweep", "restore-check", "rules", "check", "-V", "--version"];
+if (!OWN_VERBS.includes(process.argv[2] ?? "")) {
+  const { registerRequestCommands } = await import("./request-commands.js");
+  registerRequestCommands(program);
+  const { registerReviewCommands } = await import("./review-commands.js");
+  registerReviewCommands(program);
+  const { registerSetupCommands } = await import("./setup-commands.js");
+  registerSetupCommands(program);
+}
 
 try {
   await program.parseAsync(process.argv);
   if (interrupt?.exitCode) process.exitCode = interrupt.exitCode;
 } catch (e) {
   const err = e as Error & { code?: string; exitCode?: number };
+  const { InvalidIdentifierError } = await import("../match/forms.js");
   if (err.code?.startsWith("commander.")) {
     // Help and version exit 0; usage mistakes exit 2 (commander already printed why).
     process.exitCode = err.exitCode === 0 ? 0 : EXIT.USAGE;
-  } else if (err instanceof ConfigError || err instanceof InvalidIdentifierError || err instanceof UsageError) {
+  } else if (err instanceof ConfigError || err instanceof UsageError || err instanceof InvalidIdentifierError) {
     process.stderr.write(`straymap: ${err.message}\n`);
     process.exitCode = EXIT.USAGE;
   } else {

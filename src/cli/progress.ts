@@ -1,43 +1,77 @@
-import type CliProgress from "cli-progress";
-import { lazy } from "../lazy.js";
-
-const cliProgress = lazy<typeof CliProgress>("cli-progress");
 import type { ScanEvent } from "../types.js";
 
-/**
- * Pass events through while drawing a progress line on stderr, only once the
- * run has taken more than a moment (a quick scan prints no bar at all).
- */
-export async function* withProgress(
-  events: AsyncIterable<ScanEvent>,
-  { stream = process.stderr, delayMs = 1000 }: { stream?: NodeJS.WritableStream; delayMs?: number } = {},
-): AsyncGenerator<ScanEvent> {
-  const started = Date.now();
-  let bar: CliProgress.SingleBar | undefined;
-  let items = 0;
-  let findings = 0;
-  let problems = 0;
-  try {
-    for await (const e of events) {
-      if (e.type === "coverage") {
-        items++;
-        if (e.entry.status !== "scanned") problems++;
-      } else if (e.type === "finding") findings++;
-      if (!bar && Date.now() - started > delayMs) {
-        bar = new (cliProgress().SingleBar)(
-          { format: "straymap {spinner} {value} items | {findings} found | {problems} skipped/failed | {last}", stream, clearOnComplete: true, hideCursor: true },
-          cliProgress().Presets.shades_classic,
-        );
-        bar.start(0, 0, { findings, problems, last: "", spinner: "" });
-      }
-      if (bar && e.type === "coverage") {
-        const last = e.entry.path.length > 40 ? `…${e.entry.path.slice(-39)}` : e.entry.path;
-        bar.setTotal(items);
-        bar.update(items, { findings, problems, last, spinner: "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"[items % 10] });
-      }
-      yield e;
-    }
-  } finally {
-    bar?.stop();
+const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+
+function formatBytes(n: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
   }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/**
+ * One progress line on stderr (a terminal): items done, bytes they held, findings,
+ * items skipped or failed, and the last item. Drawn only once the run has taken
+ * more than a moment, redrawn at most ten times a second; `clear` takes it off the
+ * screen so a printer can write rows to the same terminal.
+ */
+export class ProgressLine {
+  private readonly stream: NodeJS.WritableStream & { columns?: number };
+  private readonly delayMs: number;
+  private readonly started = Date.now();
+  private shown = false;
+  private drawnAt = 0;
+  private items = 0;
+  private bytes = 0;
+  private findings = 0;
+  private problems = 0;
+  private last = "";
+
+  constructor({ stream = process.stderr, delayMs = 1000 }: { stream?: NodeJS.WritableStream; delayMs?: number } = {}) {
+    this.stream = stream;
+    this.delayMs = delayMs;
+  }
+
+  async *watch(events: AsyncIterable<ScanEvent>): AsyncGenerator<ScanEvent> {
+    try {
+      for await (const e of events) {
+        if (e.type === "coverage") {
+          this.items++;
+          this.bytes += e.entry.bytes ?? 0;
+          if (e.entry.status !== "scanned") this.problems++;
+          this.last = e.entry.path;
+        } else if (e.type === "finding") this.findings++;
+        const now = Date.now();
+        if (now - this.started > this.delayMs && now - this.drawnAt >= 100) this.draw(now);
+        yield e;
+      }
+    } finally {
+      this.clear();
+    }
+  }
+
+  private draw(now: number): void {
+    this.drawnAt = now;
+    this.shown = true;
+    const head = `straymap ${SPINNER[Math.floor(now / 100) % SPINNER.length]} ${this.items} items, ${formatBytes(this.bytes)} read | ${this.findings} found | ${this.problems} skipped/failed | `;
+    const room = Math.max(10, (this.stream.columns ?? 100) - head.length - 1);
+    const last = this.last.length > room ? `…${this.last.slice(-(room - 1))}` : this.last;
+    this.stream.write(`\r\x1b[2K${head}${last}`);
+  }
+
+  /** Take the line off the screen (it comes back at the next redraw). */
+  clear(): void {
+    if (!this.shown) return;
+    this.shown = false;
+    this.drawnAt = 0;
+    this.stream.write("\r\x1b[2K");
+  }
+}
+
+/** Pass events through while drawing the progress line (see ProgressLine). */
+export function withProgress(events: AsyncIterable<ScanEvent>, options: { stream?: NodeJS.WritableStream; delayMs?: number } = {}): AsyncGenerator<ScanEvent> {
+  return new ProgressLine(options).watch(events);
 }

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, type Limits } from "../limits.js";
 import type { Source } from "../engine/scanner.js";
 import { ruleSchema, type RuleSpec } from "../match/rules.js";
 import { ConfigError } from "../errors.js";
+import { didYouMean, explainIssues } from "./explain.js";
 
 export { ConfigError };
 
@@ -109,19 +110,6 @@ function interpolate(value: unknown, path: string, file: string, missing?: strin
   return value;
 }
 
-function issuePath(prefix: string, path: PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), prefix);
-}
-
-function explain(file: string, prefix: string, error: z.ZodError): ConfigError {
-  const lines = error.issues.map((i) => {
-    const where = issuePath(prefix, i.path) || "(top level)";
-    if (i.code === "unrecognized_keys") return `${file}: ${where}: unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `"${k}"`).join(", ")}`;
-    return `${file}: ${where}: ${i.message}`;
-  });
-  return new ConfigError(lines.join("\n"));
-}
-
 /** Validate a parsed config object; `file` names it in messages. */
 export function buildConfig(raw: unknown, file: string, dir: string): Config {
   if (raw === null || raw === undefined) raw = {};
@@ -131,28 +119,52 @@ export function buildConfig(raw: unknown, file: string, dir: string): Config {
     return { file, dir, sources: [], sourceIds: [], store: resolve(dir, DEFAULT_STORE), limits: { ...DEFAULT_LIMITS }, rules: [], phoneRegion: "US" };
   }
   const { config: configSchema, sourceBase } = schemas();
+  // Every problem is listed at once, each with its key, so one edit fixes them all.
+  const problems: string[] = [];
   // Sources' secrets are resolved per source: a variable a source needs is only required when it runs.
   const { sources: rawSources, ...rest } = raw as { sources?: unknown };
   const parsed = configSchema.safeParse({ ...(interpolate(rest, "", file) as object), sources: rawSources ?? [] });
-  if (!parsed.success) throw explain(file, "", parsed.error);
-  const cfg = parsed.data;
+  if (!parsed.success) problems.push(...explainIssues(file, "", parsed.error, configSchema));
+  const cfg = parsed.success ? parsed.data : undefined;
   const seen = new Set<string>();
-  const sources = cfg.sources.map((s, i): Source => {
+  const sources: Source[] = [];
+  for (const [i, s] of (Array.isArray(rawSources) ? rawSources : []).entries()) {
     const where = `sources[${i}]`;
+    if (!s || typeof s !== "object" || Array.isArray(s)) continue; // reported above
     const base = sourceBase.safeParse(s);
-    if (!base.success) throw explain(file, where, base.error);
+    if (!base.success) {
+      problems.push(...explainIssues(file, where, base.error, sourceBase));
+      continue;
+    }
     const { id, kind } = s as { id: string; kind: string };
-    if (seen.has(id)) throw new ConfigError(`${file}: ${where}.id: "${id}" is used by another source`);
+    if (seen.has(id)) problems.push(`${file}: ${where}.id: "${id}" is used by another source`);
     seen.add(id);
     const scanner = SCANNERS[kind];
-    if (!scanner) throw new ConfigError(`${file}: ${where}.kind: unknown kind "${kind}" (known: ${Object.keys(SCANNERS).join(", ")})`);
-    const missing: string[] = [];
-    const { id: _id, kind: _kind, ...settings } = interpolate(s, where, file, missing) as Record<string, unknown>;
-    if (missing.length) return new UnresolvedSource(id, kind, missing.join("\n"));
-    const checked = scanner.settings().safeParse(settings);
-    if (!checked.success) throw explain(file, where, checked.error);
-    return scanner.create(id, checked.data, { configDir: dir });
-  });
+    if (!scanner) {
+      const near = didYouMean(kind, Object.keys(SCANNERS));
+      problems.push(`${file}: ${where}.kind: unknown kind "${kind}" (${near ? `did you mean ${near}? ` : ""}known: ${Object.keys(SCANNERS).join(", ")})`);
+      continue;
+    }
+    try {
+      const missing: string[] = [];
+      const { id: _id, kind: _kind, ...settings } = interpolate(s, where, file, missing) as Record<string, unknown>;
+      if (missing.length) {
+        sources.push(new UnresolvedSource(id, kind, missing.join("\n")));
+        continue;
+      }
+      const schema = scanner.settings();
+      const checked = schema.safeParse(settings);
+      if (!checked.success) {
+        problems.push(...explainIssues(file, where, checked.error, schema));
+        continue;
+      }
+      sources.push(scanner.create(id, checked.data, { configDir: dir }));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  if (problems.length || !cfg) throw new ConfigError(problems.join("\n"));
   return {
     file,
     dir,

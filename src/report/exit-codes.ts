@@ -4,5 +4,10 @@ import type { RunResult } from "../types.js";
 export const EXIT = { CLEAN: 0, FOUND: 1, USAGE: 2, INCOMPLETE: 4, NEW_DISCOVERIES: 8 } as const;
 
 export function exitCode(result: Pick<RunResult, "findings" | "coverage">): number {
-  return (result.findings.length ? EXIT.FOUND : 0) | (result.coverage.summary.failed ? EXIT.INCOMPLETE : 0);
+  return exitCodeOf(result.findings.length, result.coverage.summary.failed);
+}
+
+/** The same from counts, for a run whose findings were printed and not kept. */
+export function exitCodeOf(findings: number, failed: number): number {
+  return (findings ? EXIT.FOUND : 0) | (failed ? EXIT.INCOMPLETE : 0);
 }

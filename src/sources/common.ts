@@ -1,5 +1,7 @@
 import picomatch from "picomatch";
 import { ConfigError } from "../errors.js";
+import { memo } from "../lazy.js";
+import { IgnoreRules } from "./ignore-file.js";
 
 /**
  * What every source shares: which paths to read (include/exclude globs, with the
@@ -13,6 +15,11 @@ export interface PathFilterSettings {
   defaultExclude?: string[];
   /** Where the globs come from, for error messages ("sources[2].include"). */
   where?: string;
+  /**
+   * An ignore file in gitignore syntax (a folder source's `.straymapignore`), read
+   * when the first path is checked; none when it does not exist.
+   */
+  ignoreFile?: string;
 }
 
 /** Returns why a path is not read (a skip reason), or undefined when it is to be read. */
@@ -36,22 +43,25 @@ function compile(glob: string, where: string): picomatch.Matcher {
   return picomatch(glob, { dot: true, matchBase: !glob.includes("/") });
 }
 
-/** One way for every source to apply include/exclude globs to paths inside it (relative, "/"-separated). */
-export function pathFilter(s: PathFilterSettings): PathFilter {
+/** One way for every source to apply include/exclude globs (and an ignore file) to paths inside it (relative, "/"-separated). */
+export function pathFilter(s: PathFilterSettings, kind: "file" | "folder" = "file"): PathFilter {
   const where = s.where ?? "glob";
   const exclude = [...(s.defaultExclude ?? []), ...(s.exclude ?? [])].map((glob) => ({ glob, match: compile(glob, `${where} exclude`) }));
-  const include = s.include?.length ? s.include.map((glob) => compile(glob, `${where} include`)) : undefined;
+  const include = s.include?.length && kind === "file" ? s.include.map((glob) => compile(glob, `${where} include`)) : undefined;
+  const ignore = s.ignoreFile ? memo(() => IgnoreRules.load(s.ignoreFile!)) : undefined;
   return (path) => {
     const excluded = exclude.find((x) => x.match(path));
     if (excluded) return `excluded by ${excluded.glob}`;
+    const ignored = ignore?.()?.reason(path, kind === "folder");
+    if (ignored) return ignored;
     if (include && !include.some((m) => m(path))) return "not matched by include";
     return undefined;
   };
 }
 
-/** A folder is worth entering unless an exclude glob leaves it out (include globs apply to files only). */
+/** A folder is worth entering unless an exclude glob (or the ignore file) leaves it out; include globs apply to files only. */
 export function folderFilter(s: PathFilterSettings): PathFilter {
-  return pathFilter({ ...s, include: undefined });
+  return pathFilter(s, "folder");
 }
 
 /**

@@ -72,12 +72,14 @@ describe("straymap CLI", () => {
     expect(r.stdout).toMatch(/Searched 1 item: 1 scanned, 0 skipped, 0 failed\./);
   });
 
-  it("ndjson: one finding per line on stdout, the summary on stderr", () => {
+  it("ndjson: one record per line on stdout (findings, coverage, summary), nothing on stderr", () => {
     const r = cli(["scan", join(EXPORTS, "subs-2026-11.csv"), "--customer", "alice@example.com", "--format", "ndjson"]);
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ kind: "customer-match", source: "fs", identifier: "email", location: { cell: "B3" } });
-    expect(r.stderr).toMatch(/Searched 1 item/);
+    const findings = lines.filter((l) => l.type === "finding");
+    expect(findings).toHaveLength(2);
+    expect(findings[0]).toMatchObject({ kind: "customer-match", source: "fs", identifier: "email", location: { cell: "B3" } });
+    expect(lines.at(-1)).toMatchObject({ type: "summary", coverage: { total: 1, scanned: 1 } });
+    expect(r.stderr).toBe("");
   });
 
   it("exit 0 when nothing is found and everything was read", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { withProgress } from "../../src/cli/progress.js";
+import { ProgressLine, withProgress } from "../../src/cli/progress.js";
 import type { ScanEvent } from "../../src/types.js";
 
 function terminal() {
@@ -15,17 +15,29 @@ function terminal() {
 async function* events(n: number, pauseMs: number): AsyncGenerator<ScanEvent> {
   for (let i = 0; i < n; i++) {
     await sleep(pauseMs);
-    yield { type: "coverage", entry: { source: "fs", uri: `file:///x/${i}`, path: `file-${i}.csv`, status: i === 2 ? "failed" : "scanned" } };
+    yield { type: "coverage", entry: { source: "fs", uri: `file:///x/${i}`, path: `file-${i}.csv`, status: i === 2 ? "failed" : "scanned", bytes: 1_500_000 } };
   }
 }
 
-describe("progress bar", () => {
+describe("progress line", () => {
+  it("counts items and the bytes they held, and steps aside when asked", async () => {
+    const tty = terminal();
+    const line = new ProgressLine({ stream: tty.out, delayMs: 0 });
+    for await (const _ of line.watch(events(4, 120))) {
+      line.clear();
+      expect(tty.written().endsWith("\r\x1b[2K") || tty.written() === "").toBe(true);
+    }
+    expect(tty.written()).toMatch(/3 items, 4\.5 MB read/);
+  });
+
   it("draws on a terminal once the run takes more than a moment, passing every event through", async () => {
     const tty = terminal();
     const seen: ScanEvent[] = [];
     for await (const e of withProgress(events(8, 20), { stream: tty.out, delayMs: 50 })) seen.push(e);
     expect(seen).toHaveLength(8);
-    expect(tty.written()).toMatch(/straymap .* items \| 0 found \| 1 skipped\/failed \| file-\d\.csv/);
+    expect(tty.written()).toMatch(/straymap . \d items, \d+\.\d MB read \| 0 found \| 1 skipped\/failed \| file-\d\.csv/);
+    // The line is taken off the screen at the end.
+    expect(tty.written().endsWith("\r\x1b[2K")).toBe(true);
   });
 
   it("draws nothing for a quick run", async () => {
