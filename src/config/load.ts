@@ -28,6 +28,7 @@ const schemas = memo(() => {
       maxDepth: z.number().int().min(0),
       maxEntries: z.number().int().positive(),
       maxMessageBytes: size,
+      maxNesting: z.number().int().positive(),
       concurrency: z.number().int().min(1).max(64),
     })
     .partial()

@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { memo, yaml, zod } from "../lazy.js";
+import type { RE2JS as RE2JSClass } from "re2js";
+import { ConfigError } from "../errors.js";
+import { lazy, memo, yaml, zod } from "../lazy.js";
+
+// RE2 loads with the first user pattern (its CommonJS build, through require).
+const re2js = lazy<{ RE2JS: typeof RE2JSClass }>("re2js");
 import { VALIDATORS } from "./validators.js";
 
 /** The folder of built-in rules at the package root, found from src/match/ and dist/src/match/ alike. */
@@ -59,9 +64,9 @@ export interface CompiledRule {
   /** Each header phrase as its normalised words. */
   phrases: string[][];
   exclude: Set<string>;
-  pattern?: RegExp;
+  pattern?: ValuePattern;
   validator?: (v: string) => boolean;
-  alone?: RegExp;
+  alone?: ValuePattern;
   /** Values that fail the validator overrule a matching header (not only values of the wrong shape). */
   strict: boolean;
   minRatio: number;
@@ -86,15 +91,36 @@ export function headerWords(header: string): string[] {
     .filter(Boolean);
 }
 
-function compilePattern(source: string, where: string): RegExp {
+/** A compiled value pattern: whether it occurs in a value (RegExp.test semantics). */
+export interface ValuePattern {
+  test(value: string): boolean;
+  readonly source: string;
+}
+
+/**
+ * Built-in patterns are reviewed and run on JavaScript's engine (they use
+ * look-ahead). Patterns from the user's config run on RE2 semantics (re2js),
+ * in time linear in the value: `^(a+)+$` cannot hang a sweep. A pattern RE2
+ * cannot run (back-references, look-around) is refused, naming the rule.
+ */
+function compilePattern(source: string, where: string, fromUser: boolean): ValuePattern {
+  if (fromUser) {
+    try {
+      const { RE2JS } = re2js();
+      const re = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
+      return { test: (value) => re.test(value), source };
+    } catch (e) {
+      throw new ConfigError(`${where}: "${source}" cannot be used: ${(e as Error).message} (rule patterns run on RE2 syntax, in linear time: no back-references or look-around)`);
+    }
+  }
   try {
     return new RegExp(source, "iu");
   } catch (e) {
-    throw new Error(`${where}: invalid regular expression: ${(e as Error).message}`);
+    throw new ConfigError(`${where}: invalid regular expression: ${(e as Error).message}`);
   }
 }
 
-function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: number }, where: string, phoneRegion: string): CompiledRule {
+function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: number }, where: string, phoneRegion: string, user?: RuleSpec["values"]): CompiledRule {
   const check = spec.values?.validator ? VALIDATORS[spec.values.validator] : undefined;
   const headers = Array.isArray(spec.headers) ? spec.headers : Object.values(spec.headers ?? {}).flat();
   return {
@@ -102,9 +128,9 @@ function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: numbe
     piiType: spec.piiType ?? spec.id,
     phrases: headers.map(headerWords).filter((w) => w.length > 0),
     exclude: new Set((spec.headerExclude ?? []).flatMap(headerWords)),
-    pattern: spec.values?.pattern ? compilePattern(spec.values.pattern, `${where}.values.pattern`) : undefined,
+    pattern: spec.values?.pattern ? compilePattern(spec.values.pattern, `${where}.values.pattern`, user?.pattern !== undefined) : undefined,
     validator: check ? (v: string) => check(v, { phoneRegion }) : undefined,
-    alone: spec.values?.alone ? compilePattern(spec.values.alone, `${where}.values.alone`) : undefined,
+    alone: spec.values?.alone ? compilePattern(spec.values.alone, `${where}.values.alone`, user?.alone !== undefined) : undefined,
     strict: spec.values?.strict ?? false,
     minRatio: spec.minRatio ?? defaults.minRatio,
     minSamples: spec.minSamples ?? defaults.minSamples,
@@ -123,8 +149,13 @@ export function loadRules(userRules: RuleSpec[] = [], options: { file?: string; 
     const base = specs.get(r.id);
     specs.set(r.id, base ? { ...base, ...r, values: r.values ? { ...base.values, ...r.values } : base.values } : r);
   }
+  // Which patterns the user wrote: those run on RE2.
+  const userValues = new Map(userRules.map((r) => [r.id, r.values]));
   const rules = [...specs.values()]
     .filter((r) => !r.disabled)
-    .map((r, i) => compile(r, parsed.defaults, `rules[${i}] (${r.id})`, options.phoneRegion ?? "US"));
+    .map((r) => {
+      const at = userRules.findIndex((u) => u.id === r.id);
+      return compile(r, parsed.defaults, at >= 0 ? `rules[${at}] (${r.id})` : `built-in rule ${r.id}`, options.phoneRegion ?? "US", userValues.get(r.id));
+    });
   return { sampleSize: parsed.defaults.sampleSize, rules };
 }
