@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import bytes from "bytes";
 import { collect, scan, sweep, type RunRequest } from "../index.js";
 import { ConfigError, loadConfig } from "../config/load.js";
+import { UsageError } from "../errors.js";
 import { InvalidIdentifierError } from "../match/customer.js";
 import { loadRules } from "../match/rules.js";
 import { SCANNERS } from "../../scanners/registry.js";
@@ -46,6 +47,7 @@ interface CommonOptions {
   exclude?: string[];
   hidden?: boolean;
   followSymlinks?: boolean;
+  followSymlinksOutside?: boolean;
   progress?: boolean;
 }
 
@@ -61,7 +63,8 @@ function common(cmd: Command): Command {
     .option("--include <glob>", "with PATHs: read only files matching this glob (repeatable)", collectList)
     .option("--exclude <glob>", "with PATHs: leave out files and folders matching this glob (repeatable)", collectList)
     .option("--hidden", "with PATHs: read dot-files and dot-folders")
-    .option("--follow-symlinks", "with PATHs: follow symbolic links (loops are detected)")
+    .option("--follow-symlinks", "with PATHs: follow symbolic links inside the folder (loops are detected)")
+    .option("--follow-symlinks-outside", "with PATHs and --follow-symlinks: also follow links leading outside the folder")
     .option("--no-progress", "no progress bar on stderr");
 }
 
@@ -76,7 +79,7 @@ function request(paths: string[], o: CommonOptions): RunRequest {
     sources: o.source,
     showValues: o.showValues,
     limits: { ...(o.concurrency ? { concurrency: o.concurrency } : {}), ...(o.maxFileSize ? { maxFileSize: o.maxFileSize } : {}) },
-    fs: { include: o.include, exclude: o.exclude, hidden: o.hidden ?? false, followSymlinks: o.followSymlinks ?? false },
+    fs: { include: o.include, exclude: o.exclude, hidden: o.hidden ?? false, followSymlinks: o.followSymlinks ?? false, symlinksOutside: o.followSymlinksOutside ?? false },
   };
 }
 
@@ -181,7 +184,11 @@ program
   .option("-c, --config <file>", "config file (default: ./straymap.yaml)")
   .action((o: { config?: string }) => {
     const config = loadConfig(o.config ?? "straymap.yaml");
-    loadRules(config.rules);
+    try {
+      loadRules(config.rules, { phoneRegion: config.phoneRegion });
+    } catch (e) {
+      throw e instanceof ConfigError ? new ConfigError(`${config.file}: ${e.message}`) : e;
+    }
     process.stdout.write(`${config.file}: OK\n`);
     for (const s of config.sources) process.stdout.write(`  ${s.id} (${s.kind}: ${SCANNERS[s.kind].description})\n`);
   });
@@ -191,6 +198,13 @@ registerRequestCommands(program);
 const { registerReviewCommands } = await import("./review-commands.js");
 registerReviewCommands(program);
 
+// A reader that stops early (`straymap request list | head`) closes the pipe: one line, not a stack trace.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.stderr.write("straymap: the output was closed before the end (EPIPE): stopped\n");
+  process.exit(EXIT.USAGE);
+});
+
 try {
   await program.parseAsync(process.argv);
   if (interrupt?.exitCode) process.exitCode = interrupt.exitCode;
@@ -199,7 +213,7 @@ try {
   if (err.code?.startsWith("commander.")) {
     // Help and version exit 0; usage mistakes exit 2 (commander already printed why).
     process.exitCode = err.exitCode === 0 ? 0 : EXIT.USAGE;
-  } else if (err instanceof ConfigError || err instanceof InvalidIdentifierError) {
+  } else if (err instanceof ConfigError || err instanceof InvalidIdentifierError || err instanceof UsageError) {
     process.stderr.write(`straymap: ${err.message}\n`);
     process.exitCode = EXIT.USAGE;
   } else {

@@ -1,12 +1,14 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { CONFIG_TEMPLATE, MAP_TEMPLATE } from "./init-templates.js";
 import { checkMap, lastSeen } from "../map/map-check.js";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { collect, restoreCheck, scan, type RunRequest, type RunResult } from "../index.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { DataMap } from "../map/data-map.js";
 import { Store } from "../store/store.js";
-import { closeRequest, getRequest, identifiersOf, openRequest, OUTCOMES, recordRun, setTask, tasksOf, type Outcome } from "../requests/requests.js";
+import { closeRequest, dateAfter, getRequest, identifiersOf, openRequest, OUTCOMES, recordRun, setTask, tasksOf, type Outcome } from "../requests/requests.js";
+import { UsageError } from "../errors.js";
+import { describeError } from "../engine/errors.js";
 import { buildReport, renderHtml, renderMarkdown } from "../requests/report.js";
 import type { ScanEvent } from "../types.js";
 
@@ -14,6 +16,19 @@ function context(configFile?: string) {
   const config = loadConfig(configFile);
   const map = config.map ? DataMap.load(config.map) : undefined;
   return { config, map, store: new Store(config.store) };
+}
+
+/** `--due`: a calendar date or a delay whose end is a real date (99999999d is not). */
+function dueDate(value: string): string {
+  const ok = (iso: string | undefined) => iso !== undefined && /^\d{4}-\d{2}-\d{2}/.test(iso) && !Number.isNaN(Date.parse(iso)) && Date.parse(iso) < Date.UTC(10000, 0, 1);
+  let delay: string | undefined;
+  try {
+    delay = dateAfter(value);
+  } catch {
+    throw new InvalidArgumentError("that delay ends past any calendar (give a date such as 2026-12-27 or a delay such as 30d)");
+  }
+  if (delay !== undefined ? ok(delay) : /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) && ok(value.trim())) return value;
+  throw new InvalidArgumentError("expected a date such as 2026-12-27 or a delay such as 30d, 6w, 3m or 1y");
 }
 
 const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
@@ -110,7 +125,7 @@ export function registerRequestCommands(program: Command): void {
     .option("--id <id>", "a customer ID (repeatable)", (v: string, p: string[] = []) => [...p, v])
     .option("--phone <number>", "a phone number (repeatable)", (v: string, p: string[] = []) => [...p, v])
     .requiredOption("--owner <who>", "who owns the request")
-    .option("--due <when>", "a date (2026-12-27) or a delay (30d)")
+    .option("--due <when>", "a date (2026-12-27) or a delay (30d)", dueDate)
     .addOption(configOption())
     .action((o: { customer?: string[]; id?: string[]; phone?: string[]; owner: string; due?: string; config?: string }) => {
       const { config, map, store } = context(o.config);
@@ -173,7 +188,13 @@ export function registerRequestCommands(program: Command): void {
       try {
         const r = buildReport(store, id);
         const text = o.format === "json" ? JSON.stringify(r, null, 2) : o.format === "html" ? renderHtml(r) : renderMarkdown(r);
-        if (o.output) writeFileSync(o.output, text);
+        if (o.output) {
+          try {
+            writeFileSync(o.output, text);
+          } catch (e) {
+            throw new UsageError(`-o ${o.output}: cannot write the report there: ${describeError(e)}`);
+          }
+        }
         else out(text);
       } finally {
         store.close();
