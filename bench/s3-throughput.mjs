@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { DEFAULT_LIMITS } from "../dist/src/engine/limits.js";
+import { DEFAULT_LIMITS } from "../dist/src/limits.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "dist/src/cli/main.js");

@@ -6,7 +6,8 @@ import { pathToFileURL } from "node:url";
 import { memo, zod } from "../src/lazy.js";
 import type { EnumerateContext, ScannerModule, Source, SourceSession } from "../src/engine/scanner.js";
 import { folderFilter, pathFilter, type PathFilter } from "../src/sources/common.js";
-import { describeError, entryKind, lengthMismatch } from "../src/engine/errors.js";
+import { describeError } from "../src/engine/errors.js";
+import { entryKind, lengthMismatch } from "../src/search/file-checks.js";
 import { chain } from "../src/readers/streams.js";
 import type { CoverageEntry, Enumerated, Item } from "../src/types.js";
 

@@ -1,7 +1,7 @@
 import { loadConfig, ConfigError, UnresolvedSource, type Config } from "./config/load.js";
 import { Engine, HashJob, ScanJob, SweepJob, type Job } from "./engine/run.js";
 import { summarize } from "./engine/coverage.js";
-import type { Limits } from "./engine/limits.js";
+import type { Limits } from "./limits.js";
 import type { Source } from "./engine/scanner.js";
 import { CustomerMatcher, type CustomerQuery } from "./match/customer.js";
 import { loadRules } from "./match/rules.js";

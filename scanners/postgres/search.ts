@@ -6,7 +6,7 @@ import type { RuleSet } from "../../src/match/rules.js";
 import { pathFilter, type PathFilter } from "../../src/sources/common.js";
 import { finding } from "../../src/findings.js";
 import type { CoverageEntry, CustomerMatch, Finding, ScanEvent } from "../../src/types.js";
-import type { PostgresSettings } from "../postgres.js";
+import type { PostgresSettings } from "./settings.js";
 import { qualified, readCatalog, type PgForeignKey, type PgRelation } from "./catalog.js";
 import { planFullRead, planTableSearch, searchTable, type ColumnMatch, type RowKey } from "./customer.js";
 import { followForeignKeys, TableGroups } from "./links.js";

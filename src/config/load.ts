@@ -4,7 +4,7 @@ import bytes from "bytes";
 import type { z } from "zod";
 import { SCANNERS } from "../../scanners/registry.js";
 import { memo, yaml, zod } from "../lazy.js";
-import { DEFAULT_LIMITS, type Limits } from "../engine/limits.js";
+import { DEFAULT_LIMITS, type Limits } from "../limits.js";
 import type { Source } from "../engine/scanner.js";
 import { ruleSchema, type RuleSpec } from "../match/rules.js";
 import { ConfigError } from "../errors.js";

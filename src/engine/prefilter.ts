@@ -1,6 +1,6 @@
 import type { CustomerMatcher } from "../match/customer.js";
 import type { Sniffed } from "../readers/decode.js";
-import { ByteSearch, type Needles } from "./byte-search.js";
+import { ByteSearch, type Needles } from "../search/byte-search.js";
 
 export function needlesOf(matcher: CustomerMatcher): Needles {
   return { literals: matcher.literals, pattern: matcher.patternPrefilter?.source, overlap: matcher.maxMatchLength };

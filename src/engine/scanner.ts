@@ -3,7 +3,7 @@ import type { CustomerMatcher, CustomerQuery } from "../match/customer.js";
 import type { HashedMatcher } from "../match/hashed.js";
 import type { RuleSet } from "../match/rules.js";
 import type { Enumerated, ScanEvent } from "../types.js";
-import type { Limits } from "./limits.js";
+import type { Limits } from "../limits.js";
 
 /** What a run asks of its sources: find one customer, classify columns, or find closed requests' hashes. */
 export type JobKind = "scan" | "sweep" | "hashes";

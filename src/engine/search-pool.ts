@@ -2,16 +2,16 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { LocatedRecord, SplitOptions } from "../readers/locate.js";
-import { SkipError } from "../readers/types.js";
-import type { Needles } from "./byte-search.js";
+import type { LocatedRecord, SplitOptions } from "../search/locate.js";
+import { SkipError } from "../errors.js";
+import type { Needles } from "../search/byte-search.js";
 import { AsyncQueue } from "./queue.js";
-import type { SearchMessage, SearchTask } from "./search-worker.js";
+import type { SearchMessage, SearchTask } from "../search/search-worker.js";
 
 /** The compiled worker next to this module (dist), or the built copy when running from sources (tests). */
 function workerFile(): string | undefined {
   const here = fileURLToPath(import.meta.url);
-  const candidates = [here.replace(/search-pool\.(js|ts)$/, "search-worker.js"), here.replace(/\/src\/engine\/search-pool\.ts$/, "/dist/src/engine/search-worker.js")];
+  const candidates = [here.replace(/engine\/search-pool\.(js|ts)$/, "search/search-worker.js"), here.replace(/\/src\/engine\/search-pool\.ts$/, "/dist/src/search/search-worker.js")];
   return candidates.find((c) => c !== here && existsSync(c));
 }
 

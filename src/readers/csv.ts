@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { parse as parseCsv } from "csv-parse/sync";
 import { decode, type Sniffed } from "./decode.js";
-import type { LocatedRecord } from "./locate.js";
+import type { LocatedRecord } from "../search/locate.js";
 import { lineRecordsReadable, recordText, type FormatSpec } from "./spec.js";
 import { columnLetter, headerNames, looksLikeHeader } from "./cells.js";
 import type { ReadOptions, Unit } from "./types.js";

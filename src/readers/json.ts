@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { decode, lines } from "./decode.js";
 import { lineRecordsReadable, recordText, type FormatSpec } from "./spec.js";
 import { SkipError, type ReadOptions, type Unit } from "./types.js";
-import { DEFAULT_LIMITS } from "../engine/limits.js";
+import { DEFAULT_LIMITS } from "../limits.js";
 
 /**
  * An open object or array. `path` is the JSONPath of the container itself and

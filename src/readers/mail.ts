@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import type { AddressObject, ParsedMail } from "mailparser";
 import type { IdentifierKind, Item, Location } from "../types.js";
-import { formatBytes } from "../engine/limits.js";
+import { formatBytes } from "../limits.js";
 import type { FormatSpec } from "./spec.js";
 import type { ReadOptions, Unit } from "./types.js";
 

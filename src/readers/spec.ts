@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
-import type { Limits } from "../engine/limits.js";
+import type { Limits } from "../limits.js";
 import type { Item } from "../types.js";
 import type { Sniffed } from "./decode.js";
-import type { LocatedRecord, SplitOptions } from "./locate.js";
+import type { LocatedRecord, SplitOptions } from "../search/locate.js";
 import type { ReadOptions, Unit } from "./types.js";
 
 /** A reader turns an item's bytes into batches of addressable text (heavy libraries load inside it, on first use). */

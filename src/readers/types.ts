@@ -1,5 +1,5 @@
 import type { IdentifierKind, Item, Location } from "../types.js";
-import type { Budget } from "../engine/limits.js";
+import type { Budget } from "../limits.js";
 
 /** Addressable text that readers produce and matchers look at. */
 export type Unit =
@@ -30,5 +30,4 @@ export interface ReadOptions {
 }
 
 
-/** A condition that stops reading an item on purpose (a limit): reported as skipped, not failed. */
-export class SkipError extends Error {}
+export { SkipError } from "../errors.js";

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { Item } from "../types.js";
-import { formatBytes } from "../engine/limits.js";
+import { formatBytes } from "../limits.js";
 import { chain } from "./streams.js";
 import { localCopy, openZip } from "./zipfile.js";
 import type { FormatSpec } from "./spec.js";

@@ -2,7 +2,7 @@ import net from "node:net";
 import { expect, it } from "vitest";
 import { collect } from "../../src/index.js";
 import { Engine, ScanJob } from "../../src/engine/run.js";
-import { DEFAULT_LIMITS } from "../../src/engine/limits.js";
+import { DEFAULT_LIMITS } from "../../src/limits.js";
 import type { Source, SourceSession } from "../../src/engine/scanner.js";
 import { CustomerMatcher, type CustomerQuery } from "../../src/match/customer.js";
 import type { Enumerated, ScanEvent } from "../../src/types.js";

@@ -12,7 +12,7 @@ import { buildConfig } from "../../src/config/load.js";
 import { Engine, ScanJob } from "../../src/engine/run.js";
 import { CustomerMatcher } from "../../src/match/customer.js";
 import { S3Source } from "../../scanners/s3.js";
-import { DEFAULT_LIMITS } from "../../src/engine/limits.js";
+import { DEFAULT_LIMITS } from "../../src/limits.js";
 import type { Enumerated } from "../../src/types.js";
 import { S3Proxy } from "../harness/s3-proxy.js";
 import { sourceContract } from "../harness/source-contract.js";

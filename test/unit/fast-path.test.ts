@@ -2,16 +2,16 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Readable } from "node:stream";
 import { tmpdir } from "node:os";
-import { countByte, foldInPlace, foldedNeedle } from "../../src/match/bytes.js";
+import { countByte, foldInPlace, foldedNeedle } from "../../src/search/bytes.js";
 import { CustomerMatcher } from "../../src/match/customer.js";
 import { anyIdentifierIn, needlesOf } from "../../src/engine/prefilter.js";
 import { sniffEncoding } from "../../src/readers/decode.js";
-import { recordsWithHits } from "../../src/readers/locate.js";
+import { recordsWithHits } from "../../src/search/locate.js";
 import { csvFormat } from "../../src/readers/csv.js";
 import { textFormat } from "../../src/readers/text.js";
 import { readCsv } from "../../src/readers/csv.js";
 import { readText } from "../../src/readers/text.js";
-import { Budget, DEFAULT_LIMITS } from "../../src/engine/limits.js";
+import { Budget, DEFAULT_LIMITS } from "../../src/limits.js";
 import { customerFindings } from "../../src/engine/match-units.js";
 import type { Unit } from "../../src/readers/types.js";
 import { scanAll, tempTree } from "../harness/helpers.js";
@@ -149,7 +149,7 @@ describe("record locator", () => {
 
 describe("finders", () => {
   it("property: the SIMD (WebAssembly) finder and the portable one find the same positions", async () => {
-    const { createFinder } = await import("../../src/engine/finder.js");
+    const { createFinder } = await import("../../src/search/finder.js");
     // npm test builds first, so the compiled kernel is there to compare.
     expect(createFinder(["ab"]).constructor.name).toBe("WasmFinder");
     fc.assert(

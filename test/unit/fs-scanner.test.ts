@@ -6,7 +6,7 @@ import { collect } from "../../src/index.js";
 import { Engine, ScanJob } from "../../src/engine/run.js";
 import { CustomerMatcher } from "../../src/match/customer.js";
 import { FsSource } from "../../scanners/fs.js";
-import { DEFAULT_LIMITS } from "../../src/engine/limits.js";
+import { DEFAULT_LIMITS } from "../../src/limits.js";
 import type { Enumerated } from "../../src/types.js";
 import { sourceContract } from "../harness/source-contract.js";
 import { CLI, replaySource, scanAll, tempTree } from "../harness/helpers.js";

@@ -6,7 +6,7 @@ import yazl from "yazl";
 import { sniffDelimiter } from "../../src/readers/csv.js";
 import { sniffEncoding } from "../../src/readers/decode.js";
 import { FORMATS } from "../../src/readers/index.js";
-import { Budget, DEFAULT_LIMITS } from "../../src/engine/limits.js";
+import { Budget, DEFAULT_LIMITS } from "../../src/limits.js";
 import type { Unit } from "../../src/readers/types.js";
 import type { Item } from "../../src/types.js";
 import { scanAll, streamOf, tempTree } from "../harness/helpers.js";
@@ -293,7 +293,7 @@ describe("limits and odd members", () => {
   });
 
   it("stops the record locator at an absurdly long record, as a skip", async () => {
-    const { recordsWithHits } = await import("../../src/readers/locate.js");
+    const { recordsWithHits } = await import("../../src/search/locate.js");
     const chunks = (async function* () {
       for (let i = 0; i < 10; i++) yield Buffer.from("alice@example.com ".repeat(100));
     })();

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from "node:stream";
-import { SkipError } from "../readers/types.js";
+import { SkipError } from "./errors.js";
 
 export interface Limits {
   /** Files larger than this are skipped (bytes). */

@@ -1,8 +1,8 @@
-import type { Needles } from "../engine/byte-search.js";
-import { countByte } from "../match/bytes.js";
-import { createFinder, type Finder } from "../engine/finder.js";
-import { SkipError } from "./types.js";
-import { formatBytes } from "../engine/limits.js";
+import type { Needles } from "./byte-search.js";
+import { countByte } from "./bytes.js";
+import { createFinder, type Finder } from "./finder.js";
+import { SkipError } from "../errors.js";
+import { formatBytes } from "../limits.js";
 
 // The second half of the fast path (the ripgrep model): once the byte
 // prefilter has seen an identifier in a big CSV, log or NDJSON file, walk the

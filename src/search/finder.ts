@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { foldInPlace, foldedNeedle } from "../match/bytes.js";
+import { foldInPlace, foldedNeedle } from "./bytes.js";
 
 /**
  * Case-insensitive search for a few ASCII literals in a region of raw bytes.
@@ -104,7 +104,7 @@ let compiled: WebAssembly.Module | null | undefined;
 function kernel(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   const here = fileURLToPath(import.meta.url);
-  const file = [here.replace(/finder\.(js|ts)$/, "search.wasm"), here.replace(/\/src\/engine\/finder\.ts$/, "/dist/src/engine/search.wasm")].find(
+  const file = [here.replace(/finder\.(js|ts)$/, "search.wasm"), here.replace(/\/src\/search\/finder\.ts$/, "/dist/src/search/search.wasm")].find(
     (f) => f !== here && existsSync(f),
   );
   try {

@@ -1,9 +1,9 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { RecordScanner, type SplitOptions } from "../readers/locate.js";
-import { SkipError } from "../readers/types.js";
+import { RecordScanner, type SplitOptions } from "./locate.js";
+import { SkipError } from "../errors.js";
 import { ByteSearch, type Needles } from "./byte-search.js";
-import { entryKind, lengthMismatch } from "./errors.js";
+import { entryKind, lengthMismatch } from "./file-checks.js";
 
 // A search worker: reads a local file with plain blocking reads (fast, and
 // it only blocks this thread), answers whether any identifier form occurs,
