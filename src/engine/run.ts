@@ -6,7 +6,7 @@ import { peek, sniffEncoding, utf32ToUtf8 } from "../readers/decode.js";
 import { formatFromBytes, formatOfItem, textFormat, type FormatSpec } from "../readers/index.js";
 import { recordsWithHits, type LocatedRecord } from "../search/locate.js";
 import { SkipError, type ReadOptions, type Unit } from "../readers/types.js";
-import { describeBinary } from "../readers/unsupported.js";
+import { describeBinary, knownBinary } from "../readers/unsupported.js";
 import type { SweepCache } from "../store/sweep-cache.js";
 import type { CoverageEntry, Finding, IdentifierKind, Item, Location, ProviderFields, ScanEvent } from "../types.js";
 import { describeError } from "./errors.js";
@@ -251,6 +251,11 @@ export class Engine {
       format = textFormat;
     }
     let note = "";
+    if (format.plainText && sniffed.binary && knownBinary(head)) {
+      // A PNG or a PDF named .csv is not text with a stray byte: not read, a gap.
+      await drain(chunks);
+      throw new SkipError(`${describeBinary(head)} despite its .${item.name.split(".").pop()} name`);
+    }
     if (format.plainText && sniffed.binary) {
       // A log with a NUL byte in it is still a log: searched as text (the byte search reads raw bytes anyway).
       sniffed = { ...sniffed, binary: false };
