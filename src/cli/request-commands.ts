@@ -20,14 +20,15 @@ function context(configFile?: string) {
 
 /** `--due`: a calendar date or a delay whose end is a real date (99999999d is not). */
 function dueDate(value: string): string {
-  const ok = (iso: string | undefined) => iso !== undefined && /^\d{4}-\d{2}-\d{2}/.test(iso) && !Number.isNaN(Date.parse(iso)) && Date.parse(iso) < Date.UTC(10000, 0, 1);
+  // A real calendar day: it reads back the same (2026-02-31 does not), before the year 10000.
+  const real = (iso: string | undefined) => iso !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(iso.slice(0, 10)) && !Number.isNaN(Date.parse(iso)) && new Date(iso.slice(0, 10)).toISOString().slice(0, 10) === iso.slice(0, 10);
   let delay: string | undefined;
   try {
     delay = dateAfter(value);
   } catch {
     throw new InvalidArgumentError("that delay ends past any calendar (give a date such as 2026-12-27 or a delay such as 30d)");
   }
-  if (delay !== undefined ? ok(delay) : /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) && ok(value.trim())) return value;
+  if (delay !== undefined ? real(delay) : /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) && real(value.trim())) return value;
   throw new InvalidArgumentError("expected a date such as 2026-12-27 or a delay such as 30d, 6w, 3m or 1y");
 }
 
