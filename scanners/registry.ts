@@ -2,6 +2,9 @@ import type { ScannerModule } from "../src/engine/scanner.js";
 import { fsScanner } from "./fs.js";
 import { gdriveScanner } from "./gdrive.js";
 import { gmailScanner } from "./gmail.js";
+import { graphDriveScanner } from "./graph-drive.js";
+import { graphMailScanner } from "./graph-mail.js";
+import { imapScanner } from "./imap.js";
 import { postgresScanner } from "./postgres.js";
 import { s3Scanner } from "./s3.js";
 
@@ -12,4 +15,7 @@ export const SCANNERS: Record<string, ScannerModule<any>> = {
   [gmailScanner.kind]: gmailScanner,
   [postgresScanner.kind]: postgresScanner,
   [s3Scanner.kind]: s3Scanner,
+  [graphDriveScanner.kind]: graphDriveScanner,
+  [graphMailScanner.kind]: graphMailScanner,
+  [imapScanner.kind]: imapScanner,
 };

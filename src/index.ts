@@ -8,6 +8,7 @@ import { loadRules } from "./match/rules.js";
 import { DataMap } from "./map/data-map.js";
 import { SweepCache } from "./store/sweep-cache.js";
 import { HashedMatcher } from "./match/hashed.js";
+import { maskEvents } from "./match/redact.js";
 import type { Store } from "./store/store.js";
 import { FsSource, type FsSettings } from "../scanners/fs.js";
 import type { CoverageEntry, Finding, RunResult, ScanEvent } from "./types.js";
@@ -98,7 +99,8 @@ export function scan(req: ScanRequest): AsyncIterable<ScanEvent> {
   const query = { ...req.customer, defaultRegion: req.customer.defaultRegion ?? config.phoneRegion };
   const matcher = new CustomerMatcher(query);
   const sources = pickSources(req, config);
-  return engineFor(new ScanJob(matcher, query), req, config).run(sources);
+  // Her identifiers masked wherever they stand: file names, CSV headers, JSON keys, errors.
+  return maskEvents(engineFor(new ScanJob(matcher, query), req, config).run(sources), [matcher], req.showValues);
 }
 
 /** Find columns that hold personal data in tabular files: one `pii-column` finding per column and type. */
@@ -117,11 +119,10 @@ export function sweep(req: RunRequest): AsyncIterable<ScanEvent> {
 export function restoreCheck(req: RunRequest & { store: Store }): AsyncIterable<ScanEvent> {
   const config = resolveConfig(req.config);
   const known = new Map<string, { request: string; kind: string }>();
-  const rows = req.store.db.prepare("SELECT id, identifier_hashes FROM requests WHERE status = 'closed'").all() as { id: string; identifier_hashes: string }[];
-  for (const r of rows) for (const h of JSON.parse(r.identifier_hashes) as { kind: string; hash: string }[]) known.set(h.hash, { request: r.id, kind: h.kind });
+  for (const h of req.store.requests.hashes(["closed"])) known.set(h.hash, { request: h.request, kind: h.kind });
   if (known.size === 0) throw new ConfigError("no closed request: restore-check looks for the customers of closed requests");
   const matcher = new HashedMatcher(known, (kind, value) => req.store.hash(kind, value));
-  return engineFor(new HashJob(matcher), req, config).run(pickSources(req, config));
+  return maskEvents(engineFor(new HashJob(matcher), req, config).run(pickSources(req, config)), [matcher], req.showValues);
 }
 
 

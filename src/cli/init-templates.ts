@@ -28,6 +28,13 @@ map: data-map.yaml
 # Where requests, runs and the sweep cache are kept.
 store: .straymap/straymap.db
 
+# Deletion requests: the controller named on every report, and the time zone reports are written in.
+# organisation:
+#   name: Example Ltd
+#   contact: privacy@example.com
+#   dpo: dpo@example.com
+# timezone: Europe/Paris
+
 # Region for phone numbers written without a country code.
 phoneRegion: US
 

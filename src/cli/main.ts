@@ -6,6 +6,7 @@ import { collect, scan, sweep, type RunRequest } from "../index.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
 import { InvalidIdentifierError } from "../match/customer.js";
+import { UsageError } from "../errors.js";
 import { loadRules } from "../match/rules.js";
 import { SCANNERS } from "../../scanners/registry.js";
 import { EXIT, exitCode } from "../report/exit-codes.js";
@@ -193,6 +194,8 @@ program
     for (const s of config.sources) process.stdout.write(`  ${s.id} (${s.kind}: ${SCANNERS[s.kind].description})\n`);
   });
 
+const { registerSetupCommands } = await import("./setup-commands.js");
+registerSetupCommands(program);
 const { registerRequestCommands } = await import("./request-commands.js");
 registerRequestCommands(program);
 const { registerReviewCommands } = await import("./review-commands.js");

@@ -1,15 +1,15 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { CONFIG_TEMPLATE, MAP_TEMPLATE } from "./init-templates.js";
-import { checkMap, lastSeen } from "../map/map-check.js";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { Command, Option } from "commander";
 import { collect, restoreCheck, scan, type RunRequest, type RunResult } from "../index.js";
-import { ConfigError, loadConfig } from "../config/load.js";
+import { loadConfig } from "../config/load.js";
+import { UsageError } from "../errors.js";
 import { DataMap } from "../map/data-map.js";
 import { Store } from "../store/store.js";
-import { closeRequest, dateAfter, getRequest, identifiersOf, openRequest, OUTCOMES, recordRun, setTask, tasksOf, type Outcome } from "../requests/requests.js";
-import { UsageError } from "../errors.js";
-import { describeError } from "../engine/errors.js";
-import { buildReport, renderHtml, renderMarkdown } from "../requests/report.js";
+import { deadlineStatus, JURISDICTIONS } from "../requests/deadlines.js";
+import { CANCEL_KINDS, cancelRequest, extendRequest, closeRequest, findersOf, identifiersOf, openRequest, OUTCOMES, recordFoundAgain, recordRun, reopenRequest, setTask, stateOf, type Outcome } from "../requests/requests.js";
+import { buildReport } from "../requests/report.js";
+import { REPORT_PRINTERS, reportPrinter } from "../requests/printers/index.js";
+import { verifyRequest, type Anchor } from "../requests/verify.js";
 import type { ScanEvent } from "../types.js";
 
 function context(configFile?: string) {
@@ -18,42 +18,44 @@ function context(configFile?: string) {
   return { config, map, store: new Store(config.store) };
 }
 
-/** `--due`: a calendar date or a delay whose end is a real date (99999999d is not). */
-function dueDate(value: string): string {
-  // A real calendar day: it reads back the same (2026-02-31 does not), before the year 10000.
-  const real = (iso: string | undefined) => iso !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(iso.slice(0, 10)) && !Number.isNaN(Date.parse(iso)) && new Date(iso.slice(0, 10)).toISOString().slice(0, 10) === iso.slice(0, 10);
-  let delay: string | undefined;
+/** Run `fn` with the store open, and close it whatever happens. */
+function withStore<T>(configFile: string | undefined, fn: (c: ReturnType<typeof context>) => T): T {
+  const c = context(configFile);
   try {
-    delay = dateAfter(value);
-  } catch {
-    throw new InvalidArgumentError("that delay ends past any calendar (give a date such as 2026-12-27 or a delay such as 30d)");
+    return fn(c);
+  } finally {
+    c.store.close();
   }
-  if (delay !== undefined ? real(delay) : /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) && real(value.trim())) return value;
-  throw new InvalidArgumentError("expected a date such as 2026-12-27 or a delay such as 30d, 6w, 3m or 1y");
 }
 
 const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+const repeatable = (v: string, p: string[] = []) => [...p, v];
+
+/** Print a run while keeping all of it, so it can be stored once printed. */
+async function printAndKeep(events: AsyncIterable<ScanEvent>, print: (events: AsyncIterable<ScanEvent>) => Promise<number>): Promise<{ code: number; result: RunResult }> {
+  const kept: ScanEvent[] = [];
+  const tee = async function* () {
+    for await (const e of events) {
+      kept.push(e);
+      yield e;
+    }
+  };
+  const code = await print(tee());
+  const result = await collect((async function* () { yield* kept; })());
+  return { code, result };
+}
+
+const sourcesOf = (req: RunRequest, configured: string[]) => (req.paths?.length ? req.paths.map((p) => `fs:${p}`) : req.sources?.length ? req.sources : configured);
 
 /** `scan --request`: the request's customer, every configured source (or PATHs), the run kept as evidence. */
 export async function scanForRequest(id: string, req: RunRequest, print: (events: AsyncIterable<ScanEvent>) => Promise<number>): Promise<number> {
+  if (req.showValues) throw new UsageError("--show-values cannot be used with --request: a request's record keeps only redacted evidence (scan without --request to see values)");
   const { config, store } = context(typeof req.config === "string" ? req.config : undefined);
   try {
     const customer = identifiersOf(store, id);
     const started = new Date();
-    let result: RunResult | undefined;
-    const events = scan({ ...req, config, customer });
-    // Print as usual while keeping the whole run for the store.
-    const kept: ScanEvent[] = [];
-    const tee = async function* () {
-      for await (const e of events) {
-        kept.push(e);
-        yield e;
-      }
-      result = await collect((async function* () { yield* kept; })());
-    };
-    const code = await print(tee());
-    const sources = req.paths?.length ? req.paths.map((p) => `fs:${p}`) : req.sources?.length ? req.sources : config.sourceIds;
-    const run = recordRun(store, id, sources, result!, started);
+    const { code, result } = await printAndKeep(scan({ ...req, config, customer }), print);
+    const run = recordRun(store, id, sourcesOf(req, config.sourceIds), result, started, findersOf({ ...customer, defaultRegion: customer.defaultRegion ?? config.phoneRegion }));
     process.stderr.write(`stored as run ${run} of ${id}\n`);
     return code;
   } finally {
@@ -61,82 +63,60 @@ export async function scanForRequest(id: string, req: RunRequest, print: (events
   }
 }
 
-/** `restore-check`: closed requests' customers, by their hashes, in a restored copy. */
+/** `restore-check`: closed requests' customers, by their hashes, in a restored copy; each request found again gets an event. */
 export async function runRestoreCheck(req: RunRequest, print: (events: AsyncIterable<ScanEvent>) => Promise<number>): Promise<number> {
   const { config, store } = context(typeof req.config === "string" ? req.config : undefined);
   try {
-    return await print(restoreCheck({ ...req, config, store }));
+    const started = new Date();
+    const { code, result } = await printAndKeep(restoreCheck({ ...req, config, store }), print);
+    const requests = recordFoundAgain(store, sourcesOf(req, config.sourceIds), result, started);
+    for (const id of requests) process.stderr.write(`${id}: found again after a restore, recorded in its log (straymap request reopen ${id} --reason "…")\n`);
+    return code;
   } finally {
     store.close();
   }
 }
 
+/** A report's log anchor, from the JSON report a person kept (or sent). */
+function anchorFrom(file: string): Anchor {
+  let data: { log?: { head?: unknown; events?: unknown }; request?: { id?: unknown } };
+  try {
+    if (statSync(file).isDirectory()) throw new UsageError(`--against ${file}: a folder, not a JSON report`);
+    data = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--against ${file}: not a readable JSON report (${(e as Error).message})`);
+  }
+  const head = data.log?.head;
+  const events = data.log?.events;
+  if (typeof head !== "string" || !/^[0-9a-f]{64}$/.test(head) || typeof events !== "number") throw new UsageError(`--against ${file}: no log head in it (straymap request report REQ --format json writes one)`);
+  return { head, events };
+}
+
 export function registerRequestCommands(program: Command): void {
-  program
-    .command("init")
-    .description("write a commented straymap.yaml and data-map.yaml to start from")
-    .option("--force", "overwrite files that exist")
-    .action((o: { force?: boolean }) => {
-      for (const [file, text] of [["straymap.yaml", CONFIG_TEMPLATE], ["data-map.yaml", MAP_TEMPLATE]] as const) {
-        if (existsSync(file) && !o.force) {
-          out(`${file} exists: left as it is (--force overwrites)`);
-          continue;
-        }
-        writeFileSync(file, text);
-        out(`wrote ${file}`);
-      }
-      // The store and its HMAC key are created now, so the key exists before any request.
-      new Store(loadConfig("straymap.yaml").store).close();
-      out("created .straymap/ (the store and its hash key; keep the key out of git)");
-    });
-
-  program
-    .command("map")
-    .description("the data map")
-    .command("check")
-    .description("validate data-map.yaml against the config, and show what was last found per system")
-    .addOption(new Option("-c, --config <file>", "config file (default: ./straymap.yaml)"))
-    .action((o: { config?: string }) => {
-      const config = loadConfig(o.config ?? "straymap.yaml");
-      if (!config.map) throw new ConfigError(`${config.file}: map: no data map configured`);
-      const map = DataMap.load(config.map);
-      const problems = checkMap(map, config.sourceIds);
-      const store = new Store(config.store);
-      try {
-        for (const s of map.systems) {
-          const last = lastSeen(store, s.id);
-          out(`${s.id.padEnd(20)} ${s.action.padEnd(13)} owner ${s.owner || "(none)"}  ${s.locations.length ? `${s.locations.length} location${s.locations.length === 1 ? "" : "s"}` : "no scanner reaches it"}  ${last}`);
-        }
-      } finally {
-        store.close();
-      }
-      if (problems.length) {
-        for (const p of problems) process.stderr.write(`${config.map}: ${p}\n`);
-        process.exitCode = 2;
-      } else out(`${config.map}: OK`);
-    });
-
-  const request = program.command("request").description("deletion requests: open, record outcomes, close with proof");
+  const request = program.command("request").description("erasure requests: open, record outcomes, verify, close with proof");
   const configOption = () => new Option("-c, --config <file>", "config file (default: ./straymap.yaml)");
 
   request
     .command("open")
     .description("open a request for one customer; builds its checklist from the data map")
-    .option("--customer <email>", "the customer's email address (repeatable)", (v: string, p: string[] = []) => [...p, v])
-    .option("--id <id>", "a customer ID (repeatable)", (v: string, p: string[] = []) => [...p, v])
-    .option("--phone <number>", "a phone number (repeatable)", (v: string, p: string[] = []) => [...p, v])
+    .option("--customer <email>", "the customer's email address (repeatable)", repeatable)
+    .option("--id <id>", "a customer ID (repeatable)", repeatable)
+    .option("--phone <number>", "a phone number (repeatable)", repeatable)
     .requiredOption("--owner <who>", "who owns the request")
-    .option("--due <when>", "a date (2026-12-27) or a delay (30d)", dueDate)
+    .addOption(new Option("--jurisdiction <law>", "sets the legal basis and the statutory deadline").choices(Object.keys(JURISDICTIONS)))
+    .option("--legal-basis <text>", "the legal basis, in words, when no --jurisdiction applies")
+    .option("--received <date>", "when the request was received, YYYY-MM-DD (default today)")
+    .option("--verified <how>", 'how the requester\'s identity was verified, e.g. "reply from the account\'s address"')
+    .option("--due <when>", "a date (2026-12-27) or a delay (30d, 6w, 2m); default from --jurisdiction")
     .addOption(configOption())
-    .action((o: { customer?: string[]; id?: string[]; phone?: string[]; owner: string; due?: string; config?: string }) => {
-      const { config, map, store } = context(o.config);
-      try {
-        const id = openRequest(store, map, { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: config.phoneRegion }, o.owner, o.due);
-        out(`${id} opened, ${tasksOf(store, id).length} tasks from the data map. Next: straymap scan --request ${id}`);
-      } finally {
-        store.close();
-      }
-    });
+    .action((o: { customer?: string[]; id?: string[]; phone?: string[]; owner: string; due?: string; config?: string; jurisdiction?: string; legalBasis?: string; received?: string; verified?: string }) =>
+      withStore(o.config, ({ config, map, store }) => {
+        const id = openRequest(store, map, { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: config.phoneRegion }, o);
+        const s = stateOf(store, id);
+        out(`${id} opened, ${s.tasks.length} tasks from the data map${s.due ? `, due ${s.due}` : ""}. Next: straymap scan --request ${id}`);
+      }),
+    );
 
   request
     .command("task")
@@ -145,96 +125,143 @@ export function registerRequestCommands(program: Command): void {
     .argument("<system>")
     .argument("<outcome>")
     .option("--note <text>")
-    .option("--until <date>", "expiring: when the copy expires (default: from the system's retention)")
+    .option("--until <date>", "expiring: when the copy expires, YYYY-MM-DD (default: from the system's retention)")
     .option("--ref <ticket>", "vendor-ticket: the ticket reference")
     .option("--reason <text>", "retained: why the data is kept")
     .option("--legal-hold", "retained: under legal hold")
     .addOption(configOption())
-    .action((id: string, system: string, outcome: string, o: { note?: string; until?: string; ref?: string; reason?: string; legalHold?: boolean; config?: string }) => {
-      if (!(OUTCOMES as readonly string[]).includes(outcome)) throw new ConfigError(`outcome must be one of ${OUTCOMES.join(", ")}`);
-      const { map, store } = context(o.config);
-      try {
+    .action((id: string, system: string, outcome: string, o: { note?: string; until?: string; ref?: string; reason?: string; legalHold?: boolean; config?: string }) =>
+      withStore(o.config, ({ map, store }) => {
         const t = setTask(store, map, id, system, { outcome: outcome as Outcome, note: o.note, until: o.until, ref: o.ref, reason: o.reason, legalHold: o.legalHold });
         out(`${id} ${t.system}: ${t.outcome}`);
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
 
   request
     .command("close")
-    .description("close a request: refused while a task has no outcome or the last scan had gaps")
+    .description("close a request: refused while a task has no outcome, or a system marked deleted was not scanned again, still holds her, or the last scan had gaps")
     .argument("<request>")
-    .option("--accept-gaps <why>", "close although the last scan could not read everything, saying why")
+    .option("--accept-gaps <why>", "close despite gaps (places not read, a system not verified), saying why")
     .addOption(configOption())
-    .action((id: string, o: { acceptGaps?: string; config?: string }) => {
-      const { store } = context(o.config);
-      try {
+    .action((id: string, o: { acceptGaps?: string; config?: string }) =>
+      withStore(o.config, ({ store }) => {
         const r = closeRequest(store, id, o.acceptGaps);
         out(`${id} closed: ${r.outcome}. Its raw identifiers are purged; keyed hashes remain.`);
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
+
+  request
+    .command("extend")
+    .description("extend the deadline (as far as the jurisdiction allows), with the reason the customer is told")
+    .argument("<request>")
+    .requiredOption("--reason <text>", "why more time is needed")
+    .option("--to <when>", "the new deadline, a date or a delay (default: the jurisdiction's limit)")
+    .addOption(configOption())
+    .action((id: string, o: { reason: string; to?: string; config?: string }) =>
+      withStore(o.config, ({ store }) => {
+        const s = extendRequest(store, id, o.reason, o.to);
+        out(`${id} now due ${s.due}. Tell the customer why, within the first deadline.`);
+      }),
+    );
+
+  request
+    .command("cancel")
+    .description("cancel an open request: withdrawn by the customer, or refused (the reason stays in its log)")
+    .argument("<request>")
+    .addOption(new Option("--as <kind>", "withdrawn or refused").choices([...CANCEL_KINDS]).default("withdrawn"))
+    .requiredOption("--reason <text>", "why")
+    .addOption(configOption())
+    .action((id: string, o: { as: string; reason: string; config?: string }) =>
+      withStore(o.config, ({ store }) => {
+        cancelRequest(store, id, o.as, o.reason);
+        out(`${id} cancelled (${o.as}). Its raw identifiers are purged; keyed hashes remain.`);
+      }),
+    );
+
+  request
+    .command("reopen")
+    .description("reopen a closed request (e.g. found again after a restore), with a task per place it was found again")
+    .argument("<request>")
+    .requiredOption("--reason <text>", "why")
+    .option("--customer <email>", "her address again, to scan again (checked against the kept hash)", repeatable)
+    .option("--id <id>", "a customer ID again", repeatable)
+    .option("--phone <number>", "a phone number again", repeatable)
+    .addOption(configOption())
+    .action((id: string, o: { reason: string; customer?: string[]; id?: string[]; phone?: string[]; config?: string }) =>
+      withStore(o.config, ({ config, store }) => {
+        const given = Boolean(o.customer?.length || o.id?.length || o.phone?.length);
+        const s = reopenRequest(store, id, o.reason, given ? { emails: o.customer, ids: o.id, phones: o.phone, defaultRegion: config.phoneRegion } : undefined);
+        const added = s.tasks.filter((t) => t.origin === "found-again" && !t.outcome).length;
+        out(`${id} reopened, ${added} new task${added === 1 ? "" : "s"}.${given ? ` Next: straymap scan --request ${id}` : " Give her identifiers again (--customer, --id, --phone) to scan for her."}`);
+      }),
+    );
+
+  request
+    .command("show")
+    .description("a request's tasks, runs and events")
+    .argument("<request>")
+    .addOption(configOption())
+    .action((id: string, o: { config?: string }) =>
+      withStore(o.config, ({ store }) => {
+        const s = stateOf(store, id);
+        const deadline = deadlineStatus(s.due, s.status, s.closedAt);
+        out(`${s.id}  ${s.status}${s.outcome ? ` (${s.outcome})` : ""}  owner ${s.owner}  ${deadline.text}`);
+        out(`received ${s.receivedAt.slice(0, 10)}${s.legalBasis ? `  legal basis: ${s.legalBasis}` : ""}${s.verified ? `  identity verified: ${s.verified}` : ""}`);
+        out("\ntasks:");
+        for (const t of s.tasks) out(`  ${t.system.padEnd(28)} ${(t.outcome ?? "pending").padEnd(13)} ${t.name}${t.by ? `  (${t.by}, ${t.at})` : ""}`);
+        out("\nruns:");
+        if (!s.runs.length) out("  none");
+        for (const r of s.runs) out(`  run ${r.run}  ${r.at}  ${r.phase}  ${r.findings} findings, ${r.failures} not read  sources ${r.sources.join(", ")}`);
+        out("\nevents:");
+        for (const e of store.events.list(id)) out(`  ${String(e.seq).padStart(4)}  ${e.at}  ${e.actor}  ${e.type}`);
+      }),
+    );
 
   request
     .command("report")
-    .description("the written proof of a request")
+    .description("the written proof of a request (a DRAFT while it is open)")
     .argument("<request>")
-    .addOption(new Option("-f, --format <format>", "md, html or json").choices(["md", "html", "json"]).default("md"))
+    .addOption(new Option("-f, --format <format>", Object.values(REPORT_PRINTERS).map((p) => `${p.id}: ${p.description}`).join("; ")).choices(Object.keys(REPORT_PRINTERS)).default("md"))
     .option("-o, --output <file>", "write to a file instead of stdout")
     .addOption(configOption())
-    .action((id: string, o: { format: string; output?: string; config?: string }) => {
-      const { store } = context(o.config);
-      try {
-        const r = buildReport(store, id);
-        const text = o.format === "json" ? JSON.stringify(r, null, 2) : o.format === "html" ? renderHtml(r) : renderMarkdown(r);
+    .action((id: string, o: { format: string; output?: string; config?: string }) =>
+      withStore(o.config, ({ config, store }) => {
+        const text = reportPrinter(o.format).print(buildReport(store, id, config));
         if (o.output) {
-          try {
-            writeFileSync(o.output, text);
-          } catch (e) {
-            throw new UsageError(`-o ${o.output}: cannot write the report there: ${describeError(e)}`);
-          }
-        }
-        else out(text);
-      } finally {
-        store.close();
-      }
-    });
+          if (statSync(o.output, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`-o ${o.output}: a folder; name a file`);
+          writeFileSync(o.output, text);
+        } else out(text);
+      }),
+    );
 
   request
     .command("verify")
-    .description("check that the request's event log was not edited (hash chain)")
+    .description("check a request's record: keyed hash chain, tables equal to the replayed log, runs unchanged; with --against, that the log still extends the head a report showed")
     .argument("<request>")
+    .option("--against <report.json>", "a JSON report of this request: proves no event after it was removed or rewritten")
     .addOption(configOption())
-    .action((id: string, o: { config?: string }) => {
-      const { store } = context(o.config);
-      try {
-        getRequest(store, id);
-        const broken = store.verify(id);
-        if (broken) {
-          out(`${id}: event ${broken.seq} does not verify: ${broken.why}`);
+    .action((id: string, o: { against?: string; config?: string }) =>
+      withStore(o.config, ({ store }) => {
+        const v = verifyRequest(store, id, o.against ? anchorFrom(o.against) : undefined);
+        if (v.ok) out(`${id}: ${v.events} events, head ${v.head}; keyed hash chain intact, tables agree with the log${o.against ? ", and the log extends the report's head" : ""}`);
+        else {
+          for (const p of v.problems) out(`${id}: ${p}`);
           process.exitCode = 1;
-        } else out(`${id}: ${store.events(id).length} events, hash chain intact`);
-      } finally {
-        store.close();
-      }
-    });
+        }
+      }),
+    );
 
   request
     .command("list")
-    .description("list requests")
+    .description("list requests (overdue ones flagged)")
     .addOption(configOption())
-    .action((o: { config?: string }) => {
-      const { store } = context(o.config);
-      try {
-        const rows = store.db.prepare("SELECT id, owner, status, outcome, due FROM requests ORDER BY id").all() as { id: string; owner: string; status: string; outcome: string | null; due: string | null }[];
-        for (const r of rows) {
-          const pending = tasksOf(store, r.id).filter((t) => !t.outcome).length;
-          out(`${r.id}  ${r.status.padEnd(6)}  ${r.outcome ?? `${pending} tasks pending`}  owner ${r.owner}${r.due ? `  due ${r.due}` : ""}`);
+    .action((o: { config?: string }) =>
+      withStore(o.config, ({ store }) => {
+        for (const r of store.requests.list()) {
+          const pending = store.requests.tasks(r.id).filter((t) => !t.outcome).length;
+          const deadline = deadlineStatus(r.due, r.status, r.closed_at);
+          out(`${r.id}  ${r.status.padEnd(9)}  ${r.outcome ?? `${pending} tasks pending`}  owner ${r.owner}  ${deadline.text}`);
         }
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
 }

@@ -11,7 +11,7 @@ const out = (s: string) => process.stdout.write(`${s}\n`);
 
 /** One sweep at a time per store: cron may start the next before the last is done. */
 function takeLock(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, "sweep.lock");
   if (existsSync(file)) {
     const pid = Number(readFileSync(file, "utf8"));
@@ -24,7 +24,7 @@ function takeLock(dir: string): () => void {
     }
     if (alive) throw new ConfigError(`another sweep is running (pid ${pid}, lock ${file}); this one stops`);
   }
-  writeFileSync(file, String(process.pid));
+  writeFileSync(file, String(process.pid), { mode: 0o600 });
   const release = () => rmSync(file, { force: true });
   process.once("exit", release);
   return release;

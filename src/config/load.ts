@@ -45,6 +45,9 @@ const schemas = memo(() => {
       limits: limits.default({}),
       rules: z.array(ruleSchema()).default([]),
       phoneRegion: z.string().regex(/^[A-Za-z]{2}$/, "use a two-letter region code such as US, GB, FR").default("US"),
+      // Requests: the controller named on reports, and the time zone reports are written in.
+      organisation: z.object({ name: z.string().min(1), contact: z.string().optional(), dpo: z.string().optional() }).strict().optional(),
+      timezone: z.string().refine(validTimeZone, "use an IANA time zone such as Europe/Paris or America/New_York").optional(),
     })
     .strict();
   return { config, sourceBase };
@@ -62,6 +65,17 @@ export interface Config {
   limits: Limits;
   rules: RuleSpec[];
   phoneRegion: string;
+  organisation?: { name: string; contact?: string; dpo?: string };
+  timezone?: string;
+}
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const SECRET_KEY = /(password|passwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?)$/i;
@@ -155,6 +169,8 @@ export function buildConfig(raw: unknown, file: string, dir: string): Config {
     limits: { ...DEFAULT_LIMITS, ...(cfg.limits as Partial<Limits>) },
     rules: cfg.rules,
     phoneRegion: cfg.phoneRegion.toUpperCase(),
+    organisation: cfg.organisation,
+    timezone: cfg.timezone,
   };
 }
 

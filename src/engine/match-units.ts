@@ -31,7 +31,7 @@ export function* customerFindings(
     const location: Location = { uri: base.uri, path: base.path, ...(base.member ? { member: base.member } : {}), ...inherited, ...unit.loc };
     if (unit.kind === "line" && location.line !== undefined) location.offset = (unit.loc.offset ?? 0) + first.index;
     else delete location.offset;
-    const text = snippet(unit.text, first.index, first.length, first.identifier, showValues);
+    const text = snippet(unit.text, first.index, first.length, first.identifier, showValues, hits);
     yield finding("customer-match", {
       source: base.source,
       location,

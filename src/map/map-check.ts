@@ -1,6 +1,5 @@
 import picomatch from "picomatch";
 import type { Store } from "../store/store.js";
-import type { Finding } from "../types.js";
 import type { DataMap } from "./data-map.js";
 
 /** What is wrong with a data map beyond its shape: unknown sources, systems nobody owns, locations claimed twice. */
@@ -35,9 +34,7 @@ export function checkMap(map: DataMap, sourceIds: string[]): string[] {
 
 /** When a system was last scanned with a finding in it, from the stored runs. */
 export function lastSeen(store: Store, system: string): string {
-  const rows = store.db.prepare("SELECT r.finished_at AS at, f.data FROM findings f JOIN runs r ON r.id = f.run ORDER BY r.id DESC").all() as { at: string; data: string }[];
-  const hit = rows.find((r) => (JSON.parse(r.data) as Finding).system === system);
-  const lastRun = store.db.prepare("SELECT finished_at FROM runs ORDER BY id DESC LIMIT 1").get() as { finished_at: string } | undefined;
+  const { lastRun, lastFound } = store.runs.lastSeen(system);
   if (!lastRun) return "never scanned";
-  return hit ? `last found ${hit.at}` : `nothing found (last scan ${lastRun.finished_at})`;
+  return lastFound ? `last found ${lastFound}` : `nothing found (last scan ${lastRun})`;
 }

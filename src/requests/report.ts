@@ -1,137 +1,178 @@
-import type { Store, StoredEvent } from "../store/store.js";
-import type { CoverageSummary, Finding } from "../types.js";
+import type { Config } from "../config/load.js";
+import type { Store } from "../store/store.js";
+import type { CoverageSummary } from "../types.js";
 import { describeFile, describePlace, describeWhat } from "../report/describe.js";
-import { getRequest, tasksOf, type TaskRow } from "./requests.js";
+import { closeBlockers, stateOf } from "./requests.js";
+import { deadlineStatus, JURISDICTIONS } from "./deadlines.js";
+import { DELETING, type RequestState, type RunRef } from "./state.js";
+import { verifyRequest } from "./verify.js";
 
+/**
+ * The written proof of a request, replayed from its log: what a privacy lead
+ * may send to the customer or a regulator. It never claims more than the
+ * outcomes and the verification scans show; an open request is a draft.
+ */
 export interface RequestReport {
-  request: { id: string; owner: string; openedAt: string; due: string | null; status: string; closedAt: string | null; outcome: string | null; acceptedGaps: string | null };
-  searches: { run: number; startedAt: string; finishedAt: string; sources: string[]; coverage: CoverageSummary; couldNotSearch: { source: string; where: string; error?: string }[] }[];
-  found: { run: number; source: string; where: string; place: string; what: string; count: number; system: string | null; evidence: string }[];
-  systems: { system: string; name: string; action: string; owner: string | null; outcome: string | null; detail: Record<string, unknown>; by: string | null; at: string | null }[];
-  remainingInBackups: { system: string; until: string }[];
-  retained: { system: string; reason: string; legalHold: boolean }[];
-  reply: string;
+  format: "straymap-request-report/2";
+  draft: boolean;
+  generatedAt: string;
+  timezone: string;
+  controller: { name: string; contact: string | null; dpo: string | null } | null;
+  request: {
+    id: string;
+    type: "erasure";
+    status: RequestState["status"];
+    outcome: string | null;
+    owner: string;
+    subject: { kind: string; masked: string }[];
+    receivedAt: string;
+    openedAt: string;
+    verified: string | null;
+    closedAt: string | null;
+    closedBy: string | null;
+    acceptedGaps: string | null;
+    cancel: { kind: string; reason: string } | null;
+  };
+  legal: { jurisdiction: string | null; basis: string | null; rule: string | null; due: string | null; dueFrom: string | null; status: string; overdue: boolean };
+  searches: { run: number; phase: RunRef["phase"]; startedAt: string; finishedAt: string; sources: string[]; coverage: CoverageSummary; couldNotSearch: { source: string; where: string; error?: string }[] }[];
+  found: { run: number; phase: RunRef["phase"]; source: string; where: string; place: string; what: string; count: number; system: string | null; systemName: string; evidence: string }[];
+  systems: { system: string; name: string; action: string; owner: string | null; outcome: string | null; detail: Record<string, unknown>; by: string | null; at: string | null; reachedByScan: boolean }[];
+  remaining: { backups: { name: string; until: string }[]; vendors: { name: string; ref: string }[]; retained: { name: string; reason: string; legalHold: boolean }[] };
+  /** Why the request could not close now (open requests), in words. */
+  outstanding: string[];
+  foundAgain: { at: string; places: { source: string; where: string }[] }[];
+  reopened: { at: string; by: string; reason: string }[];
+  extensions: { at: string; by: string; due: string; reason: string }[];
+  reply: string[];
+  answerSheet: string[];
+  log: { head: string; events: number; intact: boolean; problems: string[] };
   events: { seq: number; at: string; actor: string; type: string; data: unknown; hash: string }[];
-  chainIntact: boolean;
 }
 
-const detailOf = (t: TaskRow) => (t.detail ? (JSON.parse(t.detail) as Record<string, unknown>) : {});
+const list = (names: string[]) => (names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** The plain-language answer to the customer: exactly what was done, nothing more. */
-function replyText(systems: RequestReport["systems"], backups: RequestReport["remainingInBackups"], retained: RequestReport["retained"]): string {
-  const parts: string[] = [];
-  const deleted = systems.filter((s) => s.outcome === "done" || s.outcome === "anonymized");
-  const vendors = systems.filter((s) => s.outcome === "vendor-ticket");
-  if (deleted.length) parts.push(`We have deleted or anonymised your personal data in ${deleted.length === 1 ? "the system" : `${deleted.length} systems`} where we found it.`);
-  else parts.push("We searched our systems for your personal data.");
-  if (vendors.length) parts.push(`We have asked ${vendors.length === 1 ? "a service provider" : `${vendors.length} service providers`} who hold data for us to delete yours (${vendors.map((v) => `reference ${String(v.detail.ref)}`).join(", ")}).`);
-  for (const b of backups) parts.push(`A copy remains in our backups (${b.system}) until ${b.until}, when it is deleted automatically; it is not used in the meantime.`);
-  for (const r of retained) parts.push(`We keep some of your data in ${r.system} because ${r.reason}${r.legalHold ? " (a legal hold applies)" : ""}.`);
-  if (!backups.length && !retained.length && !vendors.length) parts.push("No copy of it remains with us.");
-  return parts.join(" ");
-}
-
-export function buildReport(store: Store, id: string): RequestReport {
-  const req = getRequest(store, id);
-  const runs = store.db.prepare("SELECT * FROM runs WHERE request = ? ORDER BY id").all(id) as { id: number; started_at: string; finished_at: string; sources: string; summary: string; failures: string }[];
-  const found: RequestReport["found"] = [];
-  for (const run of runs) {
-    for (const row of store.db.prepare("SELECT data FROM findings WHERE run = ?").all(run.id) as { data: string }[]) {
-      const f = JSON.parse(row.data) as Finding;
-      found.push({ run: run.id, source: f.source, where: describeFile(f.location), place: describePlace(f.location), what: describeWhat(f), count: f.count, system: f.system, evidence: f.evidence });
-    }
-  }
-  const systems = tasksOf(store, id).map((t) => ({ system: t.system, name: t.name, action: t.action, owner: t.owner, outcome: t.outcome, detail: detailOf(t), by: t.updated_by, at: t.updated_at }));
-  const remainingInBackups = systems.filter((s) => s.outcome === "expiring").map((s) => ({ system: s.system, until: String(s.detail.until) }));
-  const retained = systems.filter((s) => s.outcome === "retained").map((s) => ({ system: s.system, reason: String(s.detail.reason), legalHold: s.detail.legalHold === true }));
-  return {
-    request: { id, owner: req.owner, openedAt: req.opened_at, due: req.due, status: req.status, closedAt: req.closed_at, outcome: req.outcome, acceptedGaps: req.accepted_gaps },
-    searches: runs.map((r) => ({ run: r.id, startedAt: r.started_at, finishedAt: r.finished_at, sources: JSON.parse(r.sources), coverage: JSON.parse(r.summary), couldNotSearch: JSON.parse(r.failures) })),
+export function buildReport(store: Store, id: string, config?: Pick<Config, "organisation" | "timezone">, now = new Date()): RequestReport {
+  const s = stateOf(store, id);
+  const verdict = verifyRequest(store, id);
+  const names = new Map(s.tasks.map((t) => [t.system, t.name]));
+  const runs = s.runs.map((r) => ({ ref: r, row: store.runs.get(r.run) }));
+  const searches = runs.flatMap(({ ref, row }) =>
+    row ? [{ run: ref.run, phase: ref.phase, startedAt: row.started_at, finishedAt: row.finished_at, sources: JSON.parse(row.sources) as string[], coverage: JSON.parse(row.summary) as CoverageSummary, couldNotSearch: JSON.parse(row.failures) }] : [],
+  );
+  const found = runs.flatMap(({ ref }) =>
+    store.runs.findings(ref.run).map((f) => {
+      const task = f.system ?? `unmapped:${f.source}:${f.location.path}`;
+      return { run: ref.run, phase: ref.phase, source: f.source, where: describeFile(f.location), place: describePlace(f.location), what: describeWhat(f), count: f.count, system: f.system, systemName: names.get(task) ?? task, evidence: f.evidence };
+    }),
+  );
+  const systems = s.tasks.map((t) => ({ system: t.system, name: t.name, action: t.action, owner: t.owner, outcome: t.outcome, detail: t.detail, by: t.by, at: t.at, reachedByScan: t.sources.length > 0 }));
+  const remaining = {
+    backups: s.tasks.filter((t) => t.outcome === "expiring").map((t) => ({ name: t.name, until: String(t.detail.until) })),
+    vendors: s.tasks.filter((t) => t.outcome === "vendor-ticket").map((t) => ({ name: t.name, ref: String(t.detail.ref) })),
+    retained: s.tasks.filter((t) => t.outcome === "retained").map((t) => ({ name: t.name, reason: String(t.detail.reason), legalHold: t.detail.legalHold === true })),
+  };
+  const j = s.jurisdiction ? JURISDICTIONS[s.jurisdiction] : undefined;
+  const deadline = deadlineStatus(s.due, s.status, s.closedAt, now);
+  const blockers = s.status === "open" ? closeBlockers(s) : { blocking: [], gaps: [] };
+  const report: RequestReport = {
+    format: "straymap-request-report/2",
+    draft: s.status === "open",
+    generatedAt: now.toISOString(),
+    timezone: config?.timezone ?? "UTC",
+    controller: config?.organisation ? { name: config.organisation.name, contact: config.organisation.contact ?? null, dpo: config.organisation.dpo ?? null } : null,
+    request: {
+      id,
+      type: "erasure",
+      status: s.status,
+      outcome: s.outcome,
+      owner: s.owner,
+      subject: s.identifierHashes.filter((h) => h.kind !== "phone-national").map((h) => ({ kind: h.kind, masked: h.masked ?? "(kept only as a keyed hash)" })),
+      receivedAt: s.receivedAt,
+      openedAt: s.openedAt,
+      verified: s.verified,
+      closedAt: s.closedAt,
+      closedBy: s.closedBy,
+      acceptedGaps: s.acceptedGaps,
+      cancel: s.cancel,
+    },
+    legal: { jurisdiction: j?.id ?? null, basis: s.legalBasis, rule: j?.describe ?? null, due: s.due, dueFrom: s.dueFrom, status: deadline.text, overdue: deadline.overdue },
+    searches,
     found,
     systems,
-    remainingInBackups,
-    retained,
-    reply: replyText(systems, remainingInBackups, retained),
-    events: store.events(id).map((e: StoredEvent) => ({ seq: e.seq, at: e.at, actor: e.actor, type: e.type, data: JSON.parse(e.data), hash: e.hash })),
-    chainIntact: store.verify(id) === undefined,
+    remaining,
+    outstanding: [...blockers.blocking, ...blockers.gaps],
+    foundAgain: s.foundAgain.map((f) => ({ at: f.at, places: f.places.map((p) => ({ source: p.source, where: p.where })) })),
+    reopened: s.reopened,
+    extensions: s.extensions,
+    reply: [],
+    answerSheet: [],
+    log: { head: verdict.head, events: verdict.events, intact: verdict.ok, problems: verdict.problems },
+    events: store.events.list(id).map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, type: e.type, data: JSON.parse(e.data), hash: e.hash })),
   };
+  report.reply = customerReply(s, report);
+  report.answerSheet = answerSheet(s, report);
+  return report;
 }
 
-const cell = (s: unknown) => String(s ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+/** The reply to the customer, in plain words, from the outcomes only: nothing the record does not show. */
+function customerReply(s: RequestState, r: RequestReport): string[] {
+  // Display names of the map's systems; places found outside the map are counted, never named by internal id.
+  const named = (tasks: typeof s.tasks) => {
+    const mapped = tasks.filter((t) => t.origin === "map").map((t) => t.name);
+    const other = tasks.length - mapped.length;
+    return list([...mapped, ...(other ? [plural(other, mapped.length ? "other place" : "place")] : [])]);
+  };
+  const day = r.request.receivedAt;
+  const lines = r.controller ? [`This is the answer of ${r.controller.name} ("we") to your request to erase your personal data, received {date:${day}}.`] : [];
+  if (s.status === "cancelled") {
+    if (s.cancel?.kind === "withdrawn") return [...lines, `As you asked, we have stopped handling your request to erase your personal data, received {date:${day}}. Nothing further is done on it.`];
+    return [...lines, `We did not carry out your request to erase your personal data, received {date:${day}}, for this reason: ${s.cancel?.reason ?? ""}.`, "You may contact our data protection officer or a supervisory authority if you disagree."];
+  }
+  if (s.status === "open") {
+    lines.unshift(`DRAFT, not an answer: your request to erase your personal data, received {date:${day}}, is still being handled.`);
+    if (s.runs.length === 0) lines.push("We have not yet searched our systems.");
+    else lines.push(`So far we have searched our systems ${plural(s.runs.length, "time")}.`);
+    const deleted = s.tasks.filter((t) => t.outcome && DELETING.includes(t.outcome));
+    if (deleted.length) lines.push(`Deletion is recorded so far in ${named(deleted)}${r.outstanding.length ? ", not yet confirmed by a final search" : ""}.`);
+    for (const x of s.extensions) lines.push(`We extended the time to answer to {date:${x.due}}: ${x.reason}.`);
+    if (s.due) lines.push(`We will answer by {date:${s.due}}.`);
+    return lines;
+  }
+  const deleted = s.tasks.filter((t) => t.outcome === "done");
+  const anonymised = s.tasks.filter((t) => t.outcome === "anonymized");
+  const gone = [...deleted, ...anonymised];
+  if (deleted.length) lines.push(`We deleted your personal data from ${named(deleted)}.`);
+  if (anonymised.length) lines.push(`We anonymised your personal data in ${named(anonymised)}, so it no longer identifies you.`);
+  if (!gone.length) lines.push("We searched our systems for your personal data.");
+  for (const v of s.tasks.filter((t) => t.outcome === "vendor-ticket")) lines.push(`We asked ${v.origin === "map" ? v.name : "a service provider"}, which holds data for us, to delete yours (reference ${String(v.detail.ref)}).`);
+  for (const b of s.tasks.filter((t) => t.outcome === "expiring")) lines.push(`A copy remains in ${b.origin === "map" ? b.name : "a backup"} until {date:${String(b.detail.until)}}, when it is deleted automatically; it is not used in the meantime.`);
+  // One sentence per reason, naming the systems that keep data for it.
+  const reasons = new Map<string, typeof s.tasks>();
+  for (const t of s.tasks.filter((x) => x.outcome === "retained")) {
+    const why = `${String(t.detail.reason)}${t.detail.legalHold === true ? " (a legal hold applies)" : ""}`;
+    reasons.set(why, [...(reasons.get(why) ?? []), t]);
+  }
+  for (const [why, tasks] of reasons) lines.push(`We keep some of your data in ${named(tasks)} because ${why}.`);
+  if (s.acceptedGaps) lines.push("Some places could not be searched completely; we have recorded why.");
+  const nothingLeft = !r.remaining.vendors.length && !r.remaining.backups.length && !r.remaining.retained.length && !s.acceptedGaps && s.outcome === "completed";
+  if (nothingLeft && gone.length && s.runs.some((x) => x.phase === "verification")) lines.push("A search after the deletion found no copy left with us.");
+  return lines;
+}
 
-export function renderMarkdown(r: RequestReport): string {
-  const q = r.request;
+/** For support: what happened, where, until when, and who handles follow-ups. */
+function answerSheet(s: RequestState, r: RequestReport): string[] {
+  const by = (o: string) => s.tasks.filter((t) => t.outcome === o).map((t) => t.name);
   const lines = [
-    `# Deletion request ${q.id}`,
-    "",
-    `- Owner: ${q.owner}`,
-    `- Opened: ${q.openedAt}${q.due ? `, due ${q.due}` : ""}`,
-    `- Status: ${q.status}${q.outcome ? ` — ${q.outcome}` : ""}${q.closedAt ? ` (closed ${q.closedAt})` : ""}`,
-    ...(q.acceptedGaps ? [`- Gaps accepted at close: ${q.acceptedGaps}`] : []),
-    "",
-    "## What was searched",
-    "",
-    ...(r.searches.length === 0 ? ["No search has been run."] : []),
-    ...r.searches.flatMap((s) => [
-      `- Run ${s.run}, ${s.startedAt} to ${s.finishedAt}: sources ${s.sources.join(", ")}; ${s.coverage.total} items, ${s.coverage.scanned} scanned, ${s.coverage.skipped} skipped, ${s.coverage.failed} could not be searched.`,
-      ...s.couldNotSearch.map((c) => `  - Could not search ${c.where} (${c.source}): ${c.error ?? "unknown error"}`),
-    ]),
-    "",
-    "## What was found",
-    "",
-    ...(r.found.length ? ["| Source | Where | Place | Matched | Count | System | Evidence (redacted) |", "| --- | --- | --- | --- | --- | --- | --- |", ...r.found.map((f) => `| ${cell(f.source)} | ${cell(f.where)} | ${cell(f.place)} | ${cell(f.what)} | ${f.count} | ${cell(f.system ?? "unmapped")} | ${cell(f.evidence)} |`)] : ["Nothing."]),
-    "",
-    "## Systems and outcomes",
-    "",
-    "| System | Action | Owner | Outcome | Detail | By | When |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
-    ...r.systems.map((s) => `| ${cell(s.name)} (${cell(s.system)}) | ${s.action} | ${cell(s.owner)} | ${s.outcome ?? "**pending**"} | ${cell(Object.entries(s.detail).map(([k, v]) => `${k}: ${v}`).join("; "))} | ${cell(s.by)} | ${cell(s.at)} |`),
-    "",
-    "## What remains",
-    "",
-    ...(r.remainingInBackups.length ? r.remainingInBackups.map((b) => `- In backups (${b.system}) until ${b.until}.`) : ["- Nothing in backups."]),
-    ...r.retained.map((x) => `- Retained in ${x.system}: ${x.reason}${x.legalHold ? " (legal hold)" : ""}.`),
-    "",
-    "## Reply to the customer",
-    "",
-    r.reply,
-    "",
-    "## Event log",
-    "",
-    `Hash chain: ${r.chainIntact ? "intact" : "BROKEN — an event was changed after it was written"}.`,
-    "",
-    "| # | When | Who | What | Hash |",
-    "| --- | --- | --- | --- | --- |",
-    ...r.events.map((e) => `| ${e.seq} | ${e.at} | ${cell(e.actor)} | ${e.type}: ${cell(JSON.stringify(e.data))} | ${e.hash.slice(0, 16)}… |`),
-    "",
+    `Status: ${s.status}${s.outcome ? ` (${s.outcome})` : ""}; deadline: ${r.legal.status}.`,
+    `Deleted: ${by("done").join("; ") || "none"}.`,
+    `Anonymised: ${by("anonymized").join("; ") || "none"}.`,
+    `Not found: ${by("not-found").join("; ") || "none"}.`,
+    ...r.remaining.backups.map((b) => `In backups: ${b.name} until {date:${b.until}}.`),
+    ...r.remaining.vendors.map((v) => `Processor notified: ${v.name}, ticket ${v.ref}.`),
+    ...r.remaining.retained.map((x) => `Retained: ${x.name}, because ${x.reason}${x.legalHold ? " (legal hold)" : ""}.`),
+    ...(s.tasks.some((t) => !t.outcome) ? [`Pending: ${s.tasks.filter((t) => !t.outcome).map((t) => t.name).join("; ")}.`] : []),
+    `Follow-ups: ${s.owner}${r.controller?.dpo ? `; data protection officer ${r.controller.dpo}` : ""}${r.controller?.contact ? `; contact ${r.controller.contact}` : ""}.`,
   ];
-  return lines.join("\n");
-}
-
-const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
-/** A single self-contained HTML file, laid out to be printed. */
-export function renderHtml(r: RequestReport): string {
-  const table = (head: string[], rows: unknown[][]) =>
-    `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
-  const q = r.request;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Deletion request ${esc(q.id)}</title>
-<style>body{font:14px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#111}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}th,td{border:1px solid #bbb;padding:.3rem .45rem;text-align:left;vertical-align:top}th{background:#eee}h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.6rem}.reply{border-left:4px solid #333;padding:.5rem 1rem;background:#f6f6f6}@media print{body{margin:0}}</style></head><body>
-<h1>Deletion request ${esc(q.id)}</h1>
-<p>Owner: ${esc(q.owner)} · Opened ${esc(q.openedAt)}${q.due ? ` · Due ${esc(q.due)}` : ""} · Status: <strong>${esc(q.status)}${q.outcome ? ` — ${esc(q.outcome)}` : ""}</strong>${q.acceptedGaps ? ` · Gaps accepted: ${esc(q.acceptedGaps)}` : ""}</p>
-<h2>What was searched</h2>
-${table(["Run", "From", "To", "Sources", "Items", "Scanned", "Skipped", "Could not search"], r.searches.map((s) => [s.run, s.startedAt, s.finishedAt, s.sources.join(", "), s.coverage.total, s.coverage.scanned, s.coverage.skipped, s.couldNotSearch.map((c) => `${c.where}: ${c.error}`).join("; ") || "none"]))}
-<h2>What was found</h2>
-${r.found.length ? table(["Source", "Where", "Place", "Matched", "Count", "System", "Evidence (redacted)"], r.found.map((f) => [f.source, f.where, f.place, f.what, f.count, f.system ?? "unmapped", f.evidence])) : "<p>Nothing.</p>"}
-<h2>Systems and outcomes</h2>
-${table(["System", "Action", "Owner", "Outcome", "Detail", "By", "When"], r.systems.map((s) => [`${s.name} (${s.system})`, s.action, s.owner, s.outcome ?? "pending", Object.entries(s.detail).map(([k, v]) => `${k}: ${v}`).join("; "), s.by, s.at]))}
-<h2>What remains</h2>
-<ul>${r.remainingInBackups.map((b) => `<li>In backups (${esc(b.system)}) until ${esc(b.until)}.</li>`).join("") || "<li>Nothing in backups.</li>"}${r.retained.map((x) => `<li>Retained in ${esc(x.system)}: ${esc(x.reason)}${x.legalHold ? " (legal hold)" : ""}.</li>`).join("")}</ul>
-<h2>Reply to the customer</h2>
-<p class="reply">${esc(r.reply)}</p>
-<h2>Event log</h2>
-<p>Hash chain: <strong>${r.chainIntact ? "intact" : "BROKEN"}</strong></p>
-${table(["#", "When", "Who", "What", "Hash"], r.events.map((e) => [e.seq, e.at, e.actor, `${e.type}: ${JSON.stringify(e.data)}`, e.hash]))}
-</body></html>
-`;
+  return lines;
 }

@@ -3,38 +3,18 @@ import type { YAMLMap, YAMLSeq } from "yaml";
 import { ConfigError } from "../config/load.js";
 import { yaml } from "../lazy.js";
 import type { Store } from "../store/store.js";
-import { insertRun } from "../store/runs.js";
+import type { RunInput } from "../store/runs.js";
+import type { Discovery } from "../store/discoveries.js";
+import { UsageError } from "../errors.js";
 import type { Finding } from "../types.js";
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS discoveries (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, path TEXT NOT NULL, member TEXT NOT NULL DEFAULT '',
-  first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, pii TEXT NOT NULL, columns TEXT NOT NULL, sample INTEGER NOT NULL,
-  confidence REAL NOT NULL, status TEXT NOT NULL DEFAULT 'pending', system TEXT, reason TEXT,
-  UNIQUE (source, path, member));
-`;
-
-export interface Discovery {
-  id: number;
-  source: string;
-  path: string;
-  member: string;
-  first_seen: string;
-  last_seen: string;
-  pii: string;
-  columns: string;
-  sample: number;
-  confidence: number;
-  status: "pending" | "accepted" | "dismissed";
-  system: string | null;
-  reason: string | null;
-}
+export type { Discovery } from "../store/discoveries.js";
 
 export const discoveryName = (id: number) => `D-${id}`;
 
 function parseName(name: string): number {
   const m = /^D-(\d+)$/i.exec(name.trim());
-  if (!m) throw new ConfigError(`${name}: a discovery is named like D-12`);
+  if (!m) throw new UsageError(`${name}: a discovery is named like D-12`);
   return Number(m[1]);
 }
 
@@ -44,7 +24,6 @@ function parseName(name: string): number {
  * Returns how many are new. Dismissed ones stay dismissed.
  */
 export function recordDiscoveries(store: Store, findings: Finding[]): { fresh: number; known: number } {
-  store.db.exec(SCHEMA);
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
     if (f.kind !== "pii-column" || f.system !== null) continue;
@@ -57,8 +36,7 @@ export function recordDiscoveries(store: Store, findings: Finding[]): { fresh: n
   const now = new Date().toISOString();
   let fresh = 0;
   let known = 0;
-  const find = store.db.prepare("SELECT * FROM discoveries WHERE source = ? AND path = ? AND member = ?");
-  store.db.transaction(() => {
+  store.write(() => {
     for (const [key, fs] of groups) {
       const [source, path, member] = JSON.parse(key) as [string, string, string];
       const pii = [...new Set(fs.map((f) => f.piiType!))].sort();
@@ -66,32 +44,20 @@ export function recordDiscoveries(store: Store, findings: Finding[]): { fresh: n
       // reduce, not Math.max(...): spreading 200,000 arguments overflows the stack.
       const sample = fs.reduce((m, f) => Math.max(m, f.sample?.size ?? 0), 0);
       const confidence = fs.reduce((m, f) => Math.max(m, f.confidence), 0);
-      const existing = find.get(source, path, member) as Discovery | undefined;
-      if (existing) {
-        known++;
-        store.db
-          .prepare("UPDATE discoveries SET last_seen = ?, pii = ?, columns = ?, sample = ?, confidence = ? WHERE id = ?")
-          .run(now, JSON.stringify(pii), JSON.stringify(columns), sample, confidence, existing.id);
-      } else {
-        fresh++;
-        store.db
-          .prepare("INSERT INTO discoveries (source, path, member, first_seen, last_seen, pii, columns, sample, confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-          .run(source, path, member, now, now, JSON.stringify(pii), JSON.stringify(columns), sample, confidence);
-      }
+      if (store.discoveries.upsert({ source, path, member, pii, columns, sample, confidence }, now)) fresh++;
+      else known++;
     }
-  })();
+  });
   return { fresh, known };
 }
 
 export function pendingDiscoveries(store: Store): Discovery[] {
-  store.db.exec(SCHEMA);
-  return store.db.prepare("SELECT * FROM discoveries WHERE status = 'pending' ORDER BY id").all() as Discovery[];
+  return store.discoveries.pending();
 }
 
 function getDiscovery(store: Store, name: string): Discovery {
-  store.db.exec(SCHEMA);
-  const d = store.db.prepare("SELECT * FROM discoveries WHERE id = ?").get(parseName(name)) as Discovery | undefined;
-  if (!d) throw new ConfigError(`${name}: no such discovery`);
+  const d = store.discoveries.get(parseName(name));
+  if (!d) throw new UsageError(`${name}: no such discovery`);
   return d;
 }
 
@@ -127,16 +93,16 @@ export function acceptDiscovery(store: Store, mapFile: string, name: string, tar
     systemId = target.system!;
   }
   writeFileSync(mapFile, doc.toString());
-  store.db.prepare("UPDATE discoveries SET status = 'accepted', system = ? WHERE id = ?").run(systemId, d.id);
+  store.discoveries.accept(d.id, systemId);
   return systemId;
 }
 
 export function dismissDiscovery(store: Store, name: string, reason: string): void {
   const d = getDiscovery(store, name);
-  store.db.prepare("UPDATE discoveries SET status = 'dismissed', reason = ? WHERE id = ?").run(reason, d.id);
+  store.discoveries.dismiss(d.id, reason);
 }
 
 /** Keep a sweep as a run (no request): `map check` shows from it when each system was last found. */
-export function recordSweep(store: Store, sources: string[], result: Parameters<typeof insertRun>[3]): void {
-  insertRun(store, null, sources, result, new Date());
+export function recordSweep(store: Store, sources: string[], result: RunInput): void {
+  store.write(() => store.runs.insert(null, "sweep", sources, result, new Date()));
 }

@@ -1,101 +1,210 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
+import { createHmac, randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { chmodSync, mkdtempSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
+import { StoreError } from "../errors.js";
 import { lazy } from "../lazy.js";
+import { LATEST, MIGRATIONS } from "./schema.js";
+import { upgradeToV3 } from "./upgrade.js";
+import { EventLog } from "./events.js";
+import { RunRepository } from "./runs.js";
+import { RequestRepository } from "./requests-repo.js";
+import { DiscoveryRepository } from "./discoveries.js";
 
 const Database = lazy<typeof BetterSqlite3>("better-sqlite3");
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS requests (
-  id TEXT PRIMARY KEY, opened_at TEXT NOT NULL, owner TEXT NOT NULL, due TEXT, status TEXT NOT NULL,
-  closed_at TEXT, outcome TEXT, identifier_hashes TEXT NOT NULL, accepted_gaps TEXT);
-CREATE TABLE IF NOT EXISTS tasks (
-  request TEXT NOT NULL, system TEXT NOT NULL, name TEXT NOT NULL, action TEXT NOT NULL, owner TEXT, due TEXT,
-  outcome TEXT, detail TEXT, updated_by TEXT, updated_at TEXT, PRIMARY KEY (request, system));
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, request TEXT, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
-  sources TEXT NOT NULL, summary TEXT NOT NULL, failures TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS findings (run INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT, request TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
-  type TEXT NOT NULL, data TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);
-`;
+export { actor } from "./actor.js";
+export type { StoredEvent } from "./events.js";
 
-export interface StoredEvent {
-  seq: number;
-  request: string;
-  at: string;
-  actor: string;
-  type: string;
-  data: string;
-  prev: string;
-  hash: string;
+export interface StoreOptions {
+  /** The HMAC key, for a store in memory (tests); a file store keeps its key in `hmac.key` beside it. */
+  key?: Buffer;
 }
 
-/** Who is acting: STRAYMAP_ACTOR, or the login name. */
-export function actor(): string {
-  return process.env.STRAYMAP_ACTOR ?? userInfo().username;
+/** An in-memory store still needs a folder for open requests' identifier files: a private temporary one. */
+function memoryFolder(): string {
+  return mkdtempSync(join(tmpdir(), "straymap-store-"));
 }
 
-const GENESIS = "0".repeat(64);
+/** How long a writer waits for another process's transaction before giving up (ms). */
+const BUSY_WAIT = 15_000;
 
 /**
- * The embedded store (SQLite, `.straymap/straymap.db`): requests, tasks, scan
- * runs with redacted findings, and an append-only, hash-chained event log.
- * The HMAC key for identifier hashes lives beside it, never in it.
+ * The embedded store (SQLite, `.straymap/straymap.db`): requests and their
+ * tasks (replayed from each request's event log), scan runs with redacted
+ * findings, sweep discoveries, and the keyed, hash-chained event log. The
+ * HMAC key for identifier hashes and chain links lives beside it, never in it.
+ * All SQL lives in the repositories here.
  */
 export class Store {
-  readonly db: BetterSqlite3.Database;
-  private readonly key: Buffer;
+  private readonly db: BetterSqlite3.Database;
+  private readonly key!: Buffer;
+  readonly events: EventLog;
+  readonly runs: RunRepository;
+  readonly requests: RequestRepository;
+  readonly discoveries: DiscoveryRepository;
+  /** The folder beside the database: the key, open requests' identifier files, the sweep cache. */
+  readonly folder: string;
 
-  constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new (Database())(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.exec(SCHEMA);
-    const keyFile = join(dirname(file), "hmac.key");
-    if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
-    this.key = Buffer.from(readFileSync(keyFile, "utf8").trim(), "hex");
+  constructor(
+    readonly file: string,
+    options: StoreOptions = {},
+  ) {
+    const inMemory = file === ":memory:";
+    if (!inMemory) prepareFolder(file);
+    this.folder = inMemory ? memoryFolder() : dirname(file);
+    this.db = new (Database())(file, { timeout: BUSY_WAIT });
+    if (!inMemory) chmodSync(file, 0o600);
+    // Deleted rows are overwritten, not left in free pages.
+    this.db.pragma("secure_delete = ON");
+    this.events = new EventLog(this.db, (text) => this.mac(text));
+    this.runs = new RunRepository(this.db);
+    this.requests = new RequestRepository(this.db);
+    this.discoveries = new DiscoveryRepository(this.db);
+    try {
+      if (!inMemory) retryBusy(() => this.db.pragma("journal_mode = WAL"));
+      this.key = options.key ?? (inMemory ? randomBytes(32) : loadKey(file, holdsHashes(this.db)));
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      const code = (e as { code?: string }).code ?? "";
+      if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
+        throw new StoreError(`${file} is not a readable straymap store (${(e as Error).message}): it is damaged or not a database. Restore it from a backup.`);
+      }
+      throw e;
+    }
+  }
+
+  /** The schema version this store is at. */
+  get version(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  private migrate(): void {
+    let scrubbed = false;
+    for (;;) {
+      const done = this.write(() => {
+        const at = this.version;
+        if (at >= LATEST) return true;
+        const step = MIGRATIONS.find((m) => m.version === at + 1);
+        if (step) step.up(this.db);
+        else if (at + 1 === 3) {
+          scrubbed = upgradeToV3(this.db, this);
+        } else throw new StoreError(`${this.file}: no way to upgrade schema version ${at}`);
+        this.db.pragma(`user_version = ${at + 1}`);
+        return false;
+      });
+      if (done) break;
+    }
+    // Evidence scrubbed in place: rebuild the file so no old page keeps it.
+    if (scrubbed) this.db.exec("VACUUM");
   }
 
   /** A keyed hash of a normalised identifier: comparable later, reversible never. */
   hash(kind: string, normalised: string): string {
-    return createHmac("sha256", this.key).update(`${kind}:${normalised}`).digest("hex");
+    return this.mac(`${kind}:${normalised}`);
   }
 
-  /** Append an event to a request's chain: each event's hash covers the previous one. */
-  event(request: string, type: string, data: Record<string, unknown>): void {
-    const last = this.db.prepare("SELECT hash FROM events WHERE request = ? ORDER BY seq DESC LIMIT 1").get(request) as { hash: string } | undefined;
-    const prev = last?.hash ?? GENESIS;
-    const at = new Date().toISOString();
-    const who = actor();
-    const body = JSON.stringify(data);
-    const hash = chainHash(prev, request, at, who, type, body);
-    this.db.prepare("INSERT INTO events (request, at, actor, type, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)").run(request, at, who, type, body, prev, hash);
+  private mac(text: string): string {
+    return createHmac("sha256", this.key).update(text).digest("hex");
   }
 
-  events(request: string): StoredEvent[] {
-    return this.db.prepare("SELECT * FROM events WHERE request = ? ORDER BY seq").all(request) as StoredEvent[];
+  /**
+   * Run `fn` in one write transaction taken at its start (BEGIN IMMEDIATE), so
+   * what it reads cannot change before it writes; waits for other writers and
+   * retries when the database stays busy.
+   */
+  write<T>(fn: () => T): T {
+    return retryBusy(() => this.db.transaction(fn).immediate());
   }
 
-  /** Recompute the chain: the first event whose hash or link does not hold, or undefined when all do. */
-  verify(request: string): { seq: number; why: string } | undefined {
-    let prev = GENESIS;
-    for (const e of this.events(request)) {
-      if (e.prev !== prev) return { seq: e.seq, why: "its link to the event before it is broken (an event was removed or reordered)" };
-      if (chainHash(e.prev, e.request, e.at, e.actor, e.type, e.data) !== e.hash) return { seq: e.seq, why: "its content does not match its hash (it was edited)" };
-      prev = e.hash;
-    }
-    return undefined;
-  }
-
+  /** Everything written so far moved into the database file and the write-ahead log emptied. */
   close(): void {
+    try {
+      if (this.db.open && this.file !== ":memory:") this.db.pragma("wal_checkpoint(TRUNCATE)");
+    } catch {
+      // Another process is reading: it checkpoints when it closes.
+    }
     this.db.close();
+    if (this.file === ":memory:") rmSync(this.folder, { recursive: true, force: true });
   }
 }
 
-function chainHash(prev: string, request: string, at: string, who: string, type: string, data: string): string {
-  return createHash("sha256").update(JSON.stringify([prev, request, at, who, type, data])).digest("hex");
+function retryBusy<T>(fn: () => T): T {
+  const deadline = Date.now() + BUSY_WAIT * 2;
+  for (;;) {
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? "";
+      if (!code.startsWith("SQLITE_BUSY") || Date.now() > deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20 + Math.random() * 80);
+    }
+  }
+}
+
+/** `.straymap/` readable by its owner only, whatever the umask; an empty database file refused. */
+function prepareFolder(file: string): void {
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dir, 0o700);
+  } catch (e) {
+    throw new StoreError(`${dir}: cannot make the store folder private to its owner (${(e as NodeJS.ErrnoException).code}); run straymap as the folder's owner`);
+  }
+  if (existsSync(file)) {
+    if (statSync(file).size === 0) {
+      throw new StoreError(
+        `${file} is an empty file (0 bytes), not a straymap store: it may have been truncated. Restore it from a backup, or remove it to start an empty store.`,
+      );
+    }
+  } else {
+    // Made aside and linked into place, never seen empty: another process starting now either finds no
+    // file (and makes its own, which loses the link race) or a whole one.
+    const tmp = `${file}.${process.pid}.new`;
+    try {
+      closeSync(openSync(tmp, "w", 0o600));
+      const db = new (Database())(tmp);
+      db.pragma("journal_mode = WAL");
+      db.close();
+      linkSync(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    } finally {
+      for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+    }
+  }
+}
+
+/** Whether the store already keeps keyed hashes (a lost key would make them useless). */
+function holdsHashes(db: BetterSqlite3.Database): boolean {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'").get();
+  return Boolean(table && db.prepare("SELECT 1 FROM requests LIMIT 1").get());
+}
+
+function loadKey(file: string, hashesExist: boolean): Buffer {
+  const keyFile = join(dirname(file), "hmac.key");
+  if (!existsSync(keyFile)) {
+    if (hashesExist) {
+      throw new StoreError(
+        `${keyFile} is missing, but ${file} holds keyed hashes of requests' customers: without that key restore-check cannot recognise them and event logs cannot be verified. ` +
+          `Restore hmac.key from where you back it up (apart from the database, so one stolen backup does not hold both); a new key is not made for a store that has hashes.`,
+      );
+    }
+    // Written aside, then linked into place: a process starting at the same moment reads a whole key or makes none.
+    const tmp = `${keyFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, randomBytes(32).toString("hex"), { mode: 0o600 });
+    try {
+      linkSync(tmp, keyFile);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+  chmodSync(keyFile, 0o600);
+  const key = Buffer.from(readFileSync(keyFile, "utf8").trim(), "hex");
+  if (key.length < 16) throw new StoreError(`${keyFile}: not a straymap key (expected 64 hex digits)`);
+  return key;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { SourceState } from "../engine/scanner.js";
 import type { CoverageEntry, Finding, Item } from "../types.js";
@@ -91,10 +91,12 @@ export class SweepCache {
 
   save(): void {
     if (!this.dirty) return;
-    mkdirSync(dirname(this.file), { recursive: true });
+    // Beside the store: its folder and files are for the owner only (0700/0600), whatever the umask.
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const tmp = `${this.file}.${process.pid}.tmp`;
     const content: CacheFile = { version: 2, items: this.entries, sources: this.sources };
-    writeFileSync(tmp, JSON.stringify(content));
+    writeFileSync(tmp, JSON.stringify(content), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
     renameSync(tmp, this.file);
     this.dirty = false;
     this.savedAt = Date.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, FIXTURES, tempTree } from "../harness/helpers.js";
 
@@ -30,6 +30,9 @@ describe("nightly sweeps and the review queue", () => {
     const dir = workspace();
     const first = cli(["sweep", "--format", "json"], dir);
     expect(first.code).toBe(9);
+    // The store folder and everything in it, the sweep cache included, for the owner only.
+    expect(statSync(join(dir, ".straymap")).mode & 0o777).toBe(0o700);
+    for (const f of readdirSync(join(dir, ".straymap"))) expect(statSync(join(dir, ".straymap", f)).mode & 0o777, f).toBe(0o600);
     const queue = cli(["review"], dir).stdout;
     // leads.xlsx is mapped: not a discovery.
     expect(queue).not.toMatch(/leads\.xlsx/);

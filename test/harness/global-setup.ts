@@ -5,11 +5,13 @@ import { createInterface } from "node:readline";
 import pg from "pg";
 import { createPagila, databaseUrl } from "./pg-harness.js";
 import { ROOT } from "./helpers.js";
+import { createTestTls, removeTestTls, type TestTls } from "./tls.js";
 
 // One PostgreSQL for the whole run, loaded with Pagila and the hard cases.
 // Test files find it through STRAYMAP_TEST_PG (owner) and STRAYMAP_TEST_PG_READER.
 
 const children: ChildProcess[] = [];
+let tls: TestTls | undefined;
 
 /** Start a server script in a child process; it prints {"url"} when ready. */
 async function serverProcess(script: string, what: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -29,6 +31,7 @@ async function serverUrl(): Promise<string> {
 
 export async function setup(): Promise<void> {
   try {
+    tls = await createTestTls(); // HTTPS emulators (Graph); sets NODE_EXTRA_CA_CERTS for the test processes
     const s3 = serverProcess("s3-server-process.mjs", "S3 server", { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --openssl-legacy-provider` });
     s3.catch(() => {}); // awaited below
     const base = await serverUrl();
@@ -56,6 +59,7 @@ export async function setup(): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  removeTestTls(tls);
   await Promise.all(
     children
       .filter((c) => c.exitCode === null)

@@ -184,9 +184,13 @@ describe("postgres restore-check", () => {
     const store = new Store(`${dir}/.straymap/straymap.db`);
     try {
       const hashes = [{ kind: "email", hash: store.hash("email", MARY.toLowerCase()) }];
-      store.db
-        .prepare("INSERT INTO requests (id, opened_at, owner, status, closed_at, outcome, identifier_hashes) VALUES ('REQ-0007', '2026-11-01', 'dana@example.com', 'closed', '2026-11-02', 'completed', ?)")
-        .run(JSON.stringify(hashes));
+      // A closed request, written as its log (the store replays requests from their events).
+      const { stateOf } = await import("../../src/requests/requests.js");
+      store.write(() => {
+        store.events.append("REQ-0007", "opened", { owner: "dana@example.com", identifiers: hashes, tasks: [] });
+        store.events.append("REQ-0007", "closed", { outcome: "completed" });
+        store.requests.save(stateOf(store, "REQ-0007"));
+      });
       const r = await collect(restoreCheck({ config: configFor({ schemas: ["crm"] }), store }));
       const found = r.findings.map((f) => `${where(f)}:${f.request}:${JSON.stringify(f.keys)}`).sort();
       expect(found).toEqual([
