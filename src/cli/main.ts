@@ -6,7 +6,6 @@ import { collect, scan, sweep, type RunRequest } from "../index.js";
 import { ConfigError, loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
 import { InvalidIdentifierError } from "../match/customer.js";
-import { UsageError } from "../errors.js";
 import { loadRules } from "../match/rules.js";
 import { SCANNERS } from "../../scanners/registry.js";
 import { EXIT, exitCode } from "../report/exit-codes.js";
