@@ -13,3 +13,8 @@ export function summarize(entries: CoverageEntry[]): CoverageSummary {
   }
   return s;
 }
+
+/** Items not fully searched: failures and gaps. Either makes the answer incomplete (exit bit 4, --accept-gaps). */
+export function incomplete(summary: Pick<CoverageSummary, "failed" | "gaps">): number {
+  return summary.failed + (summary.gaps ?? 0);
+}

@@ -166,19 +166,22 @@ export class Engine {
     };
     const settle = (entry: Partial<CoverageEntry>) => emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry } as CoverageEntry });
     let located = false;
+    const progress = { opened: false };
     const tracked = (e: ScanEvent) => {
       if (e.type === "finding") located = true;
       emit(e);
     };
     try {
-      const outcome = await this.readContent(item, ctx, base, tracked);
+      const outcome = await this.readContent(item, ctx, base, tracked, progress);
       settle({ status: outcome.status ?? "scanned", ...(outcome.reason ? { reason: outcome.reason } : {}), bytes: outcome.bytes, method: outcome.method });
     } catch (e) {
       // Not read to the end, and nobody chose to leave it out: a gap (or a failure), never a plain skip.
       const cause = e instanceof SkipError ? e.message : describeError(e);
       if (e instanceof SkipError) settle({ status: "skipped", reason: cause, gap: true });
       else settle({ status: "failed", error: cause });
-      if (!located && !(e instanceof Unread) && !this.options.signal?.aborted) await this.lookForHer(item, ctx, base, cause, emit);
+      // Only when its bytes could be read: an item that could not be opened (a network or permission error) is not fetched again.
+      const readable = e instanceof SkipError ? !(e instanceof Unread) : progress.opened;
+      if (!located && readable && !this.options.signal?.aborted) await this.lookForHer(item, ctx, base, cause, emit);
     }
   }
 
@@ -212,6 +215,7 @@ export class Engine {
     ctx: ItemContext,
     base: ItemPlace["base"],
     emit: (e: ScanEvent) => void,
+    progress = { opened: false },
   ): Promise<{ status?: "skipped"; reason?: string; method?: string; bytes?: number }> {
     const { limits, job } = this;
     if (item.size !== undefined && item.size > limits.maxFileSize) {
@@ -231,6 +235,7 @@ export class Engine {
     // Items that offer a fast sequential read are sniffed through it; readers get a fresh stream.
     const source = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
     const { head, chunks } = await peek(source as AsyncIterable<Buffer>);
+    progress.opened = true;
     if (head.length === 0) return { method: "empty", bytes: 0 };
     let sniffed = sniffEncoding(head);
     if (sniffed.utf32) {
@@ -239,7 +244,7 @@ export class Engine {
       const { utf32: order, bom } = sniffed;
       const open = async () => Readable.from(utf32ToUtf8(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>), order, bom));
       const inner: Item = { ...item, size: undefined, localPath: undefined, chunks: undefined, openPrefix: undefined, open };
-      const read = await this.readContent(inner, ctx, base, emit);
+      const read = await this.readContent(inner, ctx, base, emit, progress);
       return { ...read, method: `UTF-${order === "le" ? "32LE" : "32BE"} text, read as UTF-8: ${read.method}`, bytes: item.size };
     }
     let format: FormatSpec | undefined = named ?? formatFromBytes(head);

@@ -113,6 +113,14 @@ describe("items that hold her but cannot be parsed to the end", () => {
     expect(r.coverage.summary.gaps).toBe(2);
   });
 
+  it("a JSON document that does not parse past her: failed, with an unlocated finding naming the parse error", async () => {
+    const dir = tempTree({ "broken.json": '[{"id":1},, {"email":"alice@example.com"}]', "unreadable.json": '[{"id":1},, {"email":"bob@example.com"}]' });
+    const r = await scanAll([dir]);
+    const entries = byPath(r.coverage.items);
+    expect(entries["broken.json"]).toMatchObject({ status: "failed", error: expect.stringMatching(/invalid JSON/) });
+    expect(unlocated(r.findings)).toEqual([expect.objectContaining({ location: expect.objectContaining({ path: "broken.json" }), cause: entries["broken.json"].error })]);
+  });
+
   it("what the user left out is a plain skip, not a gap", async () => {
     const dir = tempTree({ "a.csv": "x", ".hidden.csv": "alice@example.com", "tmp/b.csv": "alice@example.com" });
     const r = await scanAll([dir], ALICE, { fs: { exclude: ["tmp"] } });
