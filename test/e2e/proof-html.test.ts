@@ -37,7 +37,7 @@ function longReportHtml(): string {
       evidence: `Email: ${"x".repeat(120)},a****@example.com,${"y".repeat(80)}`,
       system: "finance-exports",
     }));
-    const coverage = { summary: { total: 12, scanned: 12, skipped: 0, failed: 0, skippedReasons: {} }, items: findings.map((f) => ({ source: f.source, uri: f.location.uri, path: f.location.path, status: "scanned" as const })) };
+    const coverage = { summary: { total: 12, scanned: 12, skipped: 0, failed: 0, gaps: 0, skippedReasons: {} }, items: findings.map((f) => ({ source: f.source, uri: f.location.uri, path: f.location.path, status: "scanned" as const })) };
     recordRun(store, id, ["finance-share"], { findings, coverage, warnings: [] }, new Date());
     setTask(store, map, id, "finance-exports", { outcome: "done", note: "removed by the finance team" });
     setTask(store, map, id, "nightly-backups", { outcome: "expiring" });

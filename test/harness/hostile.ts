@@ -16,7 +16,7 @@ const MAP = new DataMap([
 const emptyRun = (failed: number) => ({
   findings: [],
   coverage: {
-    summary: { total: failed, scanned: 0, skipped: 0, failed, skippedReasons: {} },
+    summary: { total: failed, scanned: 0, skipped: 0, failed, gaps: 0, skippedReasons: {} },
     items: Array.from({ length: failed }, () => ({ source: "share", uri: `file:///${HOSTILE}`, path: HOSTILE, status: "failed" as const, error: HOSTILE })),
   },
   warnings: [],

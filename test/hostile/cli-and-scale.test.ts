@@ -38,7 +38,7 @@ describe("clear messages, not stack traces", () => {
     noStack(r.stderr);
   });
 
-  it("a closed pipe (`request list | head`): one line on stderr, exit 2", async () => {
+  it("a closed pipe (`request list | head`): the command ends quietly, as head expects, with no stack trace", async () => {
     const dir = store();
     for (let i = 0; i < 3; i++) expect(cli(["request", "open", "--customer", `c${i}@example.com`, "--owner", "dana@example.com"], dir).code).toBe(0);
     const child = spawn(process.execPath, [CLI, "request", "list"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
@@ -47,8 +47,7 @@ describe("clear messages, not stack traces", () => {
     let stderr = "";
     child.stderr.on("data", (b: Buffer) => (stderr += b));
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/output was closed before the end \(EPIPE\)/);
+    expect(code).toBe(0);
     noStack(stderr);
   });
 });

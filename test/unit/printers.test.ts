@@ -44,7 +44,7 @@ function finding(i: number, over: Partial<Finding> = {}): Finding {
     evidence: "email: a****@example.com, plan Pro, paid by card ****4242 on the first of each month",
     system: i % 3 ? "finance-exports" : null,
     ...over,
-  };
+  } as Finding;
 }
 
 function run(findings: Finding[], entries: CoverageEntry[] = [{ source: "fs", uri: "file:///srv/x", path: "x", status: "scanned" }]): { events: ScanEvent[]; result: RunResult } {
@@ -215,9 +215,9 @@ describe("fingerprints", () => {
 
   it("differ by place, source and kind of data", () => {
     const a = finding(1);
-    const others = [
+    const others: Finding[] = [
       { ...a, source: "other" },
-      { ...a, identifier: "phone" },
+      { ...a, identifier: "phone" } as Finding,
       { ...a, location: { ...a.location, cell: "C2", column: "notes" } },
       { ...a, location: { ...a.location, path: "other.csv" } },
     ];

@@ -33,7 +33,7 @@ function run(findings: Finding[], failed = 0): RunResult {
     ...findings.map((f) => ({ source: f.source, uri: f.location.uri, path: f.location.path, status: "scanned" as const })),
     ...Array.from({ length: failed }, (_, i) => ({ source: "share", uri: `file:///srv/broken-${i}`, path: `broken-${i}`, status: "failed" as const, error: "truncated" })),
   ];
-  return { findings, coverage: { summary: { total: items.length, scanned: findings.length, skipped: 0, failed, skippedReasons: {} }, items }, warnings: [] };
+  return { findings, coverage: { summary: { total: items.length, scanned: findings.length, skipped: 0, failed, gaps: 0, skippedReasons: {} }, items }, warnings: [] };
 }
 
 let store: Store;

@@ -152,7 +152,7 @@ describe("the store", () => {
     const old = process.umask(0);
     try {
       const store = new Store(join(dir, ".straymap/straymap.db"));
-      store.write(() => store.runs.insert(null, "sweep", [], { findings: [], coverage: { summary: { total: 0, scanned: 0, skipped: 0, failed: 0, skippedReasons: {} }, items: [] } }, new Date()));
+      store.write(() => store.runs.insert(null, "sweep", [], { findings: [], coverage: { summary: { total: 0, scanned: 0, skipped: 0, failed: 0, gaps: 0, skippedReasons: {} }, items: [] } }, new Date()));
       expect(statSync(join(dir, ".straymap")).mode & 0o777).toBe(0o700);
       for (const f of readdirSync(join(dir, ".straymap"))) expect(statSync(join(dir, ".straymap", f)).mode & 0o777, f).toBe(0o600);
       store.close();
