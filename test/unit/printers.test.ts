@@ -13,7 +13,7 @@ import { outputWidth, wantColour } from "../../src/report/colour.js";
 import { wrap } from "../../src/report/text-layout.js";
 import { VERSION } from "../../src/version.js";
 import { summarize } from "../../src/engine/coverage.js";
-import type { CoverageEntry, Finding, RunResult, ScanEvent } from "../../src/types.js";
+import type { CoverageEntry, CustomerMatch, Finding, RunResult, ScanEvent } from "../../src/types.js";
 import { ROOT } from "../harness/helpers.js";
 
 /** A stream that keeps what is written (or only counts it, for big runs). */
@@ -32,7 +32,7 @@ function capture(keep = true) {
 
 const LONG_PATH = `exports/${"quarterly-finance-reconciliation/".repeat(4)}subscribers-2026-11-final-v3.csv`;
 
-function finding(i: number, over: Partial<Finding> = {}): Finding {
+function finding(i: number, over: Partial<CustomerMatch> = {}): CustomerMatch {
   return {
     kind: "customer-match",
     source: "fs",
@@ -215,7 +215,7 @@ describe("fingerprints", () => {
 
   it("differ by place, source and kind of data", () => {
     const a = finding(1);
-    const others = [
+    const others: Finding[] = [
       { ...a, source: "other" },
       { ...a, identifier: "phone" },
       { ...a, location: { ...a.location, cell: "C2", column: "notes" } },
