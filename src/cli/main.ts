@@ -6,6 +6,7 @@ import { FORMATS, type Format } from "../report/printers/formats.js";
 import { VERSION } from "../version.js";
 import { Interrupt } from "./interrupt.js";
 import { exitHelp, VERBOSE_HELP } from "./help-text.js";
+import type { AfterRun, PrintRun } from "./print-run.js";
 import type { RunRequest } from "../index.js";
 import type { CoverageEntry, Finding, RunResult, ScanEvent } from "../types.js";
 
@@ -91,10 +92,6 @@ async function request(paths: string[], o: CommonOptions): Promise<RunRequest> {
   };
 }
 
-/** What a command adds once a run is complete: more exit-code bits and a line for the summary. */
-export type AfterRun = (result: RunResult) => { bits: number; note?: string };
-/** Prints a run and returns its exit code; `after` runs once the run is complete, before the summary is printed. */
-export type PrintRun = (events: AsyncIterable<ScanEvent>, after?: AfterRun) => Promise<number>;
 
 /** The exit code the user asked for: the run's own, or --exit-code N / --no-fail instead when it is not 0. */
 function chosenExit(code: number, o: CommonOptions): number {
