@@ -1,5 +1,6 @@
-import { createReadStream } from "node:fs";
-import { lstat, open, opendir, realpath, stat } from "node:fs/promises";
+import { createReadStream, constants } from "node:fs";
+import { lstat, open, opendir, realpath, stat, type FileHandle } from "node:fs/promises";
+import { Transform, type Readable } from "node:stream";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { memo, zod } from "../src/lazy.js";
@@ -7,6 +8,8 @@ import type { EnumerateContext, ScannerModule, Source, SourceSession } from "../
 import { folderFilter, pathFilter, type PathFilter } from "../src/sources/common.js";
 import { IGNORE_FILE } from "../src/sources/ignore-file.js";
 import { describeError } from "../src/engine/errors.js";
+import { entryKind, lengthMismatch } from "../src/search/file-checks.js";
+import { chain } from "../src/readers/streams.js";
 import type { CoverageEntry, Enumerated, Item } from "../src/types.js";
 
 export interface FsSettings {
@@ -18,10 +21,12 @@ export interface FsSettings {
   exclude?: string[];
   /** Read dot-files and dot-folders. */
   hidden: boolean;
-  /** Follow symbolic links (loops are detected). */
+  /** Follow symbolic links (loops are detected); only those that stay inside the folder unless `symlinksOutside`. */
   followSymlinks: boolean;
   /** Honour a .straymapignore (gitignore syntax) in the folder's root (default true). */
   ignoreFile?: boolean;
+  /** With followSymlinks: also follow links that lead outside the scanned folder (listed and skipped otherwise). */
+  symlinksOutside?: boolean;
 }
 
 const settings = memo(() => {
@@ -34,6 +39,7 @@ const settings = memo(() => {
       hidden: z.boolean().default(false),
       followSymlinks: z.boolean().default(false),
       ignoreFile: z.boolean().default(true),
+      symlinksOutside: z.boolean().optional(),
     })
     .strict();
 });
@@ -41,6 +47,37 @@ const settings = memo(() => {
 const DEFAULT_EXCLUDE = ["**/node_modules", "**/.git"];
 const READ_CHUNK = 1024 * 1024;
 const FIRST_CHUNK = 64 * 1024;
+
+/**
+ * Open what was listed as a file without ever blocking: a FIFO or device put in
+ * its place after listing would block a plain open or read forever. The type is
+ * checked on the handle (what was opened), not on the path (what was listed).
+ */
+export async function openRegular(abs: string): Promise<FileHandle> {
+  const fh = await open(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error(`changed during the scan: now ${entryKind(st)}, not a regular file`);
+    return fh;
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+/** A pass-through that fails at the end when the byte count differs from the size listed. */
+function lengthCheck(listed: number): Transform {
+  let read = 0;
+  return new Transform({
+    transform(chunk: Buffer, _e, done) {
+      read += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(lengthMismatch(listed, read) ?? null);
+    },
+  });
+}
 
 /** A folder (or single file) on local disk or a mounted share. */
 export class FsSource implements Source {
@@ -85,19 +122,25 @@ export class FsSource implements Source {
       size,
       mtime,
       localPath: abs,
-      open: async () => createReadStream(abs, { highWaterMark: READ_CHUNK }),
-      openPrefix: async (bytes: number) => createReadStream(abs, { highWaterMark: READ_CHUNK, end: bytes - 1 }),
+      open: async (): Promise<Readable> => chain((await openRegular(abs)).createReadStream({ highWaterMark: READ_CHUNK }), lengthCheck(size)),
+      openPrefix: async (bytes: number) => (await openRegular(abs)).createReadStream({ highWaterMark: READ_CHUNK, end: bytes - 1 }),
       // Reading into one reused buffer is many times faster than a stream's fresh buffer per chunk.
       chunks: async function* () {
-        const fh = await open(abs, "r");
+        const fh = await openRegular(abs);
         try {
           const buf = Buffer.allocUnsafe(READ_CHUNK);
           // A small first read: often only the head is needed, to tell the format.
-          let size = FIRST_CHUNK;
+          let want = FIRST_CHUNK;
+          let read = 0;
           for (;;) {
-            const { bytesRead } = await fh.read(buf, 0, size, null);
-            size = READ_CHUNK;
-            if (bytesRead === 0) return;
+            const { bytesRead } = await fh.read(buf, 0, want, null);
+            want = READ_CHUNK;
+            if (bytesRead === 0) {
+              const changed = lengthMismatch(size, read);
+              if (changed) throw changed;
+              return;
+            }
+            read += bytesRead;
             yield buf.subarray(0, bytesRead);
           }
         } finally {
@@ -120,7 +163,15 @@ export class FsSource implements Source {
       yield { item: this.item(this.root, rel.startsWith("..") ? this.root : rel, rootStat.size, rootStat.mtime) };
       return;
     }
-    yield* this.walk(this.root, new Set([await realpath(this.root)]), ctx);
+    this.realRoot = await realpath(this.root);
+    yield* this.walk(this.root, new Set([this.realRoot]), ctx);
+  }
+
+  private realRoot = "";
+
+  /** Whether a real path lies inside the scanned folder. */
+  private inside(real: string): boolean {
+    return real === this.realRoot || real.startsWith(this.realRoot.endsWith(sep) ? this.realRoot : this.realRoot + sep);
   }
 
   private async *walk(dir: string, ancestors: Set<string>, ctx: EnumerateContext): AsyncGenerator<Enumerated> {
@@ -157,6 +208,10 @@ export class FsSource implements Source {
             continue;
           }
           st = await stat(abs);
+          if (!this.s.symlinksOutside && !this.inside(await realpath(abs))) {
+            yield this.entry(abs, rel, "skipped", "symbolic link leading outside the scanned folder (set symlinksOutside: true, or --follow-symlinks-outside, to follow)");
+            continue;
+          }
         }
       } catch (e) {
         yield this.entry(abs, rel, "failed", describeError(e));

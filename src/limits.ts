@@ -14,6 +14,8 @@ export interface Limits {
   maxEntries: number;
   /** A mail message is parsed in memory: larger ones are skipped (bytes). */
   maxMessageBytes: number;
+  /** JSON nested deeper than this is not parsed (a gap, and an unlocated finding when she is in it). */
+  maxNesting: number;
   /** Items read at the same time. */
   concurrency: number;
 }
@@ -25,6 +27,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxDepth: 4,
   maxEntries: 20_000,
   maxMessageBytes: 256 * 1024 ** 2,
+  maxNesting: 1000,
   concurrency: 4,
 };
 

@@ -162,8 +162,31 @@ export interface LinkedRow extends FindingBase {
   linked?: never;
 }
 
+/**
+ * Her identifier, seen by the byte search in an item that could not be parsed to
+ * the end (a record over the size limit, nesting past the depth limit, a message
+ * over maxMessageBytes, binary content, a parse error): she is in it, but no cell,
+ * line or record can be named. `location` names the item (and member) only;
+ * `cause` says why nothing more precise can be given. Its coverage entry is a gap.
+ */
+export interface Unlocated extends FindingBase {
+  kind: "unlocated";
+  /** Which identifier kind the byte search saw. */
+  identifier: IdentifierKind;
+  /** Why the item could not be parsed to the end (the skip reason or the parse error). */
+  cause: string;
+  match?: never;
+  piiType?: never;
+  reason?: never;
+  sample?: never;
+  keys?: never;
+  request?: never;
+  linked?: never;
+  via?: never;
+}
+
 /** One result of a run: serialised as the Finding contract of DESIGN.md and the README. */
-export type Finding = CustomerMatch | PiiColumn | LinkedRow;
+export type Finding = CustomerMatch | PiiColumn | LinkedRow | Unlocated;
 export type FindingKind = Finding["kind"];
 
 export type CoverageStatus = "scanned" | "skipped" | "failed";
@@ -183,6 +206,13 @@ export interface CoverageEntry extends ProviderFields {
   method?: string;
   /** Databases: statements sent for this item. */
   statements?: number;
+  /**
+   * The item was not fully searched although the user did not leave it out: a
+   * limit, an unsupported type, binary content. A gap sets the incomplete exit
+   * bit like a failure, and a request closes over it only with --accept-gaps.
+   * Plain skips (excluded by a glob, hidden files) have no `gap`.
+   */
+  gap?: true;
 }
 
 export interface CoverageSummary {
@@ -190,6 +220,8 @@ export interface CoverageSummary {
   scanned: number;
   skipped: number;
   failed: number;
+  /** Skipped items that are gaps (see CoverageEntry.gap): not searched although nobody excluded them. */
+  gaps: number;
   /** Per-reason counts of skipped items, for the summary line. */
   skippedReasons: Record<string, number>;
 }

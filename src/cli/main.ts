@@ -39,6 +39,7 @@ interface CommonOptions {
   hidden?: boolean;
   followSymlinks?: boolean;
   ignoreFile?: boolean;
+  followSymlinksOutside?: boolean;
   progress?: boolean;
   fail?: boolean;
   exitCode?: number;
@@ -57,7 +58,8 @@ function common(cmd: Command): Command {
     .option("--include <glob>", "with PATHs: read only files matching this glob (repeatable)", collectList)
     .option("--exclude <glob>", "with PATHs: leave out files and folders matching this glob (repeatable)", collectList)
     .option("--hidden", "with PATHs: read dot-files and dot-folders")
-    .option("--follow-symlinks", "with PATHs: follow symbolic links (loops are detected)")
+    .option("--follow-symlinks", "with PATHs: follow symbolic links inside the folder (loops are detected)")
+    .option("--follow-symlinks-outside", "with PATHs and --follow-symlinks: also follow links leading outside the folder")
     .option("--no-ignore-file", "with PATHs: do not read .straymapignore files")
     .option("--no-progress", "no progress line on stderr")
     .option("--no-fail", "exit 0 when the run completes, whatever it found (errors still exit 2 or 3)")
@@ -87,6 +89,7 @@ async function request(paths: string[], o: CommonOptions): Promise<RunRequest> {
       exclude: o.exclude,
       hidden: o.hidden ?? false,
       followSymlinks: o.followSymlinks ?? false,
+      symlinksOutside: o.followSymlinksOutside ?? false,
       ...(o.ignoreFile === false ? { ignoreFile: false } : {}),
     },
   };
@@ -275,6 +278,13 @@ if (!OWN_VERBS.includes(process.argv[2] ?? "")) {
   const { registerSetupCommands } = await import("./setup-commands.js");
   registerSetupCommands(program);
 }
+
+// A reader that stops early (`straymap request list | head`) closes the pipe: one line, not a stack trace.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.stderr.write("straymap: the output was closed before the end (EPIPE): stopped\n");
+  process.exit(EXIT.USAGE);
+});
 
 try {
   await program.parseAsync(process.argv);

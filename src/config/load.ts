@@ -29,6 +29,7 @@ const schemas = memo(() => {
       maxDepth: z.number().int().min(0),
       maxEntries: z.number().int().positive(),
       maxMessageBytes: size,
+      maxNesting: z.number().int().positive(),
       concurrency: z.number().int().min(1).max(64),
     })
     .partial()
@@ -93,6 +94,11 @@ function interpolate(value: unknown, path: string, file: string, missing?: strin
     const inUrl = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^@\s]+)@/i.exec(value.trim());
     if (inUrl && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(inUrl[1])) {
       throw new ConfigError(`${file}: ${path}: the URL has a password in it; use an environment variable for the whole URL (${key}: \${DATABASE_URL}) or for the password`);
+    }
+    // A password in the query string (postgres://host/db?password=…) is as much a secret as user:password@.
+    const inQuery = /^[a-z][a-z0-9+.-]*:\/\/[^?#\s]*\?(?:[^#\s]*&)?(password|passwd|pwd|sslpassword)=([^&#\s]*)/i.exec(value.trim());
+    if (inQuery && inQuery[2] !== "" && !/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(inQuery[2])) {
+      throw new ConfigError(`${file}: ${path}: the URL has a password in its query string (${inQuery[1]}=); use an environment variable for the whole URL (${key}: \${DATABASE_URL}) or for the password`);
     }
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
       const v = process.env[name];

@@ -1,9 +1,10 @@
 import type { CoverageEntry, CoverageSummary } from "../types.js";
 
 export function summarize(entries: CoverageEntry[]): CoverageSummary {
-  const s: CoverageSummary = { total: entries.length, scanned: 0, skipped: 0, failed: 0, skippedReasons: {} };
+  const s: CoverageSummary = { total: entries.length, scanned: 0, skipped: 0, failed: 0, gaps: 0, skippedReasons: {} };
   for (const e of entries) {
     s[e.status]++;
+    if (e.gap && e.status === "skipped") s.gaps++;
     if (e.status === "skipped") {
       // Group "excluded by **/tmp" and "excluded by *.bak" apart, but not per file size.
       const reason = (e.reason ?? "unknown").replace(/\(\d[^)]*\)/g, "").trim();
@@ -11,4 +12,9 @@ export function summarize(entries: CoverageEntry[]): CoverageSummary {
     }
   }
   return s;
+}
+
+/** Items not fully searched: failures and gaps. Either makes the answer incomplete (exit bit 4, --accept-gaps). */
+export function incomplete(summary: Pick<CoverageSummary, "failed" | "gaps">): number {
+  return summary.failed + (summary.gaps ?? 0);
 }

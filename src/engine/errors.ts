@@ -21,3 +21,4 @@ export function describeError(e: unknown): string {
   if (err.code && CODES[err.code]) return `${CODES[err.code]} (${err.code})`;
   return err.message.replace(/\s+/g, " ").trim();
 }
+

@@ -22,7 +22,9 @@ export function* customerFindings(
   const groups = new Map<string, typeof hits>();
   for (const h of hits) {
     const key = `${h.identifier}/${h.variant}/${h.request ?? ""}`;
-    groups.set(key, [...(groups.get(key) ?? []), h]);
+    const group = groups.get(key);
+    if (group) group.push(h);
+    else groups.set(key, [h]);
   }
   for (const group of groups.values()) {
     const first = group[0];

@@ -1,6 +1,8 @@
 /** A minimal async queue: producers push, one consumer iterates until close(). */
 export class AsyncQueue<T> implements AsyncIterable<T> {
+  // A read index rather than shift(): shifting a long array costs its length, and a run may queue a million events.
   private items: T[] = [];
+  private head = 0;
   private waiting: ((r: IteratorResult<T>) => void) | undefined;
   private closed = false;
   private failure: unknown;
@@ -25,8 +27,14 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     for (;;) {
-      if (this.items.length) {
-        yield this.items.shift()!;
+      if (this.head < this.items.length) {
+        const item = this.items[this.head];
+        this.items[this.head++] = undefined as T;
+        if (this.head === this.items.length) {
+          this.items = [];
+          this.head = 0;
+        }
+        yield item;
         continue;
       }
       if (this.closed) {

@@ -2,15 +2,18 @@ import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import pLimit from "p-limit";
 import { ConfigError } from "../errors.js";
-import { peek, sniffEncoding } from "../readers/decode.js";
+import { peek, sniffEncoding, utf32ToUtf8 } from "../readers/decode.js";
 import { extensionOf, formatFromBytes, formatOfItem, textFormat, type FormatSpec } from "../readers/index.js";
 import { csvFormat } from "../readers/csv.js";
 import { recordsWithHits, type LocatedRecord } from "../search/locate.js";
 import { SkipError, type ReadOptions, type Unit } from "../readers/types.js";
-import { describeBinary } from "../readers/unsupported.js";
+import { describeBinary, knownBinary } from "../readers/unsupported.js";
 import type { SweepCache } from "../store/sweep-cache.js";
-import type { CoverageEntry, Finding, Item, Location, ProviderFields, ScanEvent } from "../types.js";
+import type { CoverageEntry, Finding, IdentifierKind, Item, Location, ProviderFields, ScanEvent } from "../types.js";
 import { describeError } from "./errors.js";
+import { finding } from "../findings.js";
+import { identifierInBytes, identifierInStream } from "./unlocated.js";
+import { removeStaleTemp } from "../readers/zipfile.js";
 import type { Job, ItemPlace } from "./jobs.js";
 import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "../limits.js";
 import { anyIdentifierIn } from "./prefilter.js";
@@ -50,6 +53,9 @@ interface ItemContext {
 const POOL_MIN_BYTES = 512 * 1024;
 const NO_HIT = "searched every byte: no form of any identifier";
 
+/** Left unread on purpose (over limits.maxFileSize): a gap, and not read a second time to look for her. */
+class Unread extends SkipError {}
+
 /** Runs sources through the readers and matchers, yielding findings and coverage as they come. */
 export class Engine {
   private readonly limits: Limits;
@@ -63,6 +69,8 @@ export class Engine {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.tmp = options.tmpDir ?? tmpdir();
     this.pool = new SearchPool();
+    // Temporary copies left by a run that was killed (SIGKILL, power loss) hold customer data: remove them.
+    removeStaleTemp(this.tmp);
   }
 
   run(sources: Source[]): AsyncIterable<ScanEvent> {
@@ -158,13 +166,48 @@ export class Engine {
       ...providerFields(ctx.loc),
     };
     const settle = (entry: Partial<CoverageEntry>) => emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry } as CoverageEntry });
+    let located = false;
+    const progress = { opened: false };
+    const tracked = (e: ScanEvent) => {
+      if (e.type === "finding") located = true;
+      emit(e);
+    };
     try {
-      const outcome = await this.readContent(item, ctx, base, emit);
+      const outcome = await this.readContent(item, ctx, base, tracked, progress);
       settle({ status: outcome.status ?? "scanned", ...(outcome.reason ? { reason: outcome.reason } : {}), bytes: outcome.bytes, method: outcome.method });
     } catch (e) {
-      if (e instanceof SkipError) settle({ status: "skipped", reason: e.message });
-      else settle({ status: "failed", error: describeError(e) });
+      // Not read to the end, and nobody chose to leave it out: a gap (or a failure), never a plain skip.
+      const cause = e instanceof SkipError ? e.message : describeError(e);
+      if (e instanceof SkipError) settle({ status: "skipped", reason: cause, gap: true });
+      else settle({ status: "failed", error: cause });
+      // Only when its bytes could be read: an item that could not be opened (a network or permission error) is not fetched again.
+      const readable = e instanceof SkipError ? !(e instanceof Unread) : progress.opened;
+      if (!located && readable && !this.options.signal?.aborted) await this.lookForHer(item, ctx, base, cause, emit);
     }
+  }
+
+  /**
+   * An item that could not be parsed to the end may still hold her: search its
+   * raw bytes, and when an identifier is there, say so with an unlocated finding.
+   */
+  private async lookForHer(item: Item, ctx: ItemContext, base: ItemPlace["base"], cause: string, emit: (e: ScanEvent) => void): Promise<void> {
+    const search = this.job.search;
+    if (!search) return;
+    const named = formatOfItem(item.name, item.contentType);
+    // Compressed formats (zip, gzip, xlsx): raw bytes prove nothing either way.
+    if (named && !("unsupported" in named) && !named.plainText && named.holds !== "attachments") return;
+    try {
+      const hit = await identifierInStream(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>), search.matcher, this.options.showValues ?? false);
+      if (hit) emit(this.unlocated(base, ctx.loc, hit.identifier, cause, hit.evidence, hit.confidence));
+    } catch {
+      // Unreadable a second time: the gap already says so.
+    }
+  }
+
+  private unlocated(base: ItemPlace["base"], loc: Partial<Location>, identifier: IdentifierKind, cause: string, evidence: string, confidence = 0.9): ScanEvent {
+    const location: Location = { uri: base.uri, path: base.path, ...(base.member ? { member: base.member } : {}), ...loc };
+    const f = finding("unlocated", { source: base.source, location, identifier, cause, count: 1, confidence, evidence: `${evidence} (not located: ${cause})` });
+    return { type: "finding", finding: this.withSystem(f) };
   }
 
   /** Read one item; returns how it was covered, throws SkipError or a failure. */
@@ -173,10 +216,11 @@ export class Engine {
     ctx: ItemContext,
     base: ItemPlace["base"],
     emit: (e: ScanEvent) => void,
+    progress = { opened: false },
   ): Promise<{ status?: "skipped"; reason?: string; method?: string; bytes?: number }> {
     const { limits, job } = this;
     if (item.size !== undefined && item.size > limits.maxFileSize) {
-      throw new SkipError(`larger than limits.maxFileSize (${formatBytes(item.size)} > ${formatBytes(limits.maxFileSize)})`);
+      throw new Unread(`larger than limits.maxFileSize (${formatBytes(item.size)} > ${formatBytes(limits.maxFileSize)})`);
     }
     const named = formatOfItem(item.name, item.contentType);
     if (named && "unsupported" in named) throw new SkipError(`unsupported type: ${named.unsupported}`);
@@ -194,8 +238,18 @@ export class Engine {
     // Items that offer a fast sequential read are sniffed through it; readers get a fresh stream.
     const source = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
     const { head, chunks } = await peek(source as AsyncIterable<Buffer>);
+    progress.opened = true;
     if (head.length === 0) return { method: "empty", bytes: 0 };
-    const sniffed = sniffEncoding(head);
+    let sniffed = sniffEncoding(head);
+    if (sniffed.utf32) {
+      // No TextDecoder reads UTF-32: read the item again as UTF-8, through the same path.
+      await drain(chunks);
+      const { utf32: order, bom } = sniffed;
+      const open = async () => Readable.from(utf32ToUtf8(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>), order, bom));
+      const inner: Item = { ...item, size: undefined, localPath: undefined, chunks: undefined, openPrefix: undefined, open };
+      const read = await this.readContent(inner, ctx, base, emit, progress);
+      return { ...read, method: `UTF-${order === "le" ? "32LE" : "32BE"} text, read as UTF-8: ${read.method}`, bytes: item.size };
+    }
     let format: FormatSpec | undefined = mayBeTable && csvFormat.sniff!(head) ? csvFormat : (named ?? formatFromBytes(head));
     if (!format) {
       if (sniffed.binary) {
@@ -204,9 +258,16 @@ export class Engine {
       }
       format = textFormat;
     }
-    if (format.plainText && sniffed.binary) {
+    let note = "";
+    if (format.plainText && sniffed.binary && knownBinary(head)) {
+      // A PNG or a PDF named .csv is not text with a stray byte: not read, a gap.
       await drain(chunks);
       throw new SkipError(`${describeBinary(head)} despite its .${item.name.split(".").pop()} name`);
+    }
+    if (format.plainText && sniffed.binary) {
+      // A log with a NUL byte in it is still a log: searched as text (the byte search reads raw bytes anyway).
+      sniffed = { ...sniffed, binary: false };
+      note = " (binary bytes in it: searched as text)";
     }
     const declinedNow = job.declines(format);
     if (declinedNow) {
@@ -226,14 +287,14 @@ export class Engine {
       if (item.localPath && !sniffed.encoding.startsWith("utf-16") && (item.size ?? 0) > POOL_MIN_BYTES && this.pool.available) {
         // Big local files are searched in worker threads, one per core.
         await drain(chunks);
-        const result = this.pool.search(item.localPath, needles, plan?.split);
-        if (!(await result.found)) return { method: NO_HIT, bytes: item.size };
+        const result = this.pool.search(item.localPath, needles, plan?.split, item.size);
+        if (!(await result.found)) return { method: NO_HIT + note, bytes: item.size };
         records = plan ? result.records : undefined;
       } else if (plan && !item.chunks) {
         // Remote or decompressed: one pass that finds and cuts out the records, rather than fetching twice.
         records = recordsWithHits(chunks, needles, plan.split);
       } else {
-        if (!(await anyIdentifierIn(chunks, sniffed, matcher))) return { method: NO_HIT, bytes: item.size };
+        if (!(await anyIdentifierIn(chunks, sniffed, matcher))) return { method: NO_HIT + note, bytes: item.size };
         if (plan) records = recordsWithHits(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>), needles, plan.split);
       }
       if (plan && records) {
@@ -260,7 +321,9 @@ export class Engine {
             children++;
             await this.readChild(unit, ctx, emit);
           } else if (unit.kind === "skip") {
-            emit({ type: "coverage", entry: { ...base, member: [...ctx.members, unit.name].join("!/"), status: "skipped", reason: unit.reason } });
+            const member = [...ctx.members, unit.name].join("!/");
+            emit({ type: "coverage", entry: { ...base, member, status: "skipped", reason: unit.reason, gap: true } });
+            if (unit.seen) emit(this.unlocated({ ...base, member }, { ...ctx.loc, ...unit.loc }, unit.seen, unit.reason, `${unit.seen} of the customer`));
           } else {
             for (const f of work.unit(unit)) emit({ type: "finding", finding: this.withSystem(f) });
           }
@@ -273,13 +336,20 @@ export class Engine {
     const done = work.finish(prefix ? { read: prefix, of: item.size ?? 0 } : undefined);
     for (const f of done.findings) emit({ type: "finding", finding: this.withSystem(f) });
     if (done.method) method = done.method;
+    method += note;
     if (format.holds === "members") method = `archive: ${children} member${children === 1 ? "" : "s"} read`;
     else if (format.holds === "attachments" && children) method = `${method}, with ${children} attachment${children === 1 ? "" : "s"}`;
     return { method, bytes: item.size };
   }
 
   private readOptions(ctx: ItemContext): ReadOptions {
-    return { budget: ctx.budget, tmpDir: this.tmp, maxRowsPerTable: this.job.maxRowsPerTable };
+    const matcher = this.job.search?.matcher;
+    return {
+      budget: ctx.budget,
+      tmpDir: this.tmp,
+      maxRowsPerTable: this.job.maxRowsPerTable,
+      ...(matcher ? { identifierIn: (bytes: Buffer) => identifierInBytes(bytes, matcher) } : {}),
+    };
   }
 
   private async readChild(unit: Extract<Unit, { kind: "child" }>, ctx: ItemContext, emit: (e: ScanEvent) => void): Promise<void> {
@@ -288,7 +358,7 @@ export class Engine {
     if (ctx.depth + 1 > this.limits.maxDepth) {
       emit({
         type: "coverage",
-        entry: { source: child.source, uri: child.uri, path: child.path, member: members.join("!/"), status: "skipped", reason: `nested deeper than limits.maxDepth (${this.limits.maxDepth})` },
+        entry: { source: child.source, uri: child.uri, path: child.path, member: members.join("!/"), status: "skipped", reason: `nested deeper than limits.maxDepth (${this.limits.maxDepth})`, gap: true },
       });
       return;
     }

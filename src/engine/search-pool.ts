@@ -48,11 +48,11 @@ export class SearchPool {
     return this.file !== undefined;
   }
 
-  search(path: string, needles: Needles, split?: SplitOptions): SearchResult {
+  search(path: string, needles: Needles, split?: SplitOptions, size?: number): SearchResult {
     let found!: Job["found"];
     const promise = new Promise<boolean>((resolve, reject) => (found = { resolve, reject }));
     const records = new AsyncQueue<LocatedRecord[]>();
-    this.queue.push({ task: { id: this.nextId++, path, needles, split }, found, records });
+    this.queue.push({ task: { id: this.nextId++, path, needles, split, size }, found, records });
     this.pump();
     return { found: promise, records };
   }

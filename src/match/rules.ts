@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { memo, yaml, zod } from "../lazy.js";
+import type { RE2JS as RE2JSClass } from "re2js";
+import { ConfigError } from "../errors.js";
+import { lazy, memo, yaml, zod } from "../lazy.js";
+
+// RE2 loads with the first user pattern (its CommonJS build, through require).
+const re2js = lazy<{ RE2JS: typeof RE2JSClass }>("re2js");
 import { DESCRIBERS, FINDERS, VALIDATORS } from "./validators.js";
 
 /** The folder of built-in rules at the package root, found from src/match/ and dist/src/match/ alike. */
@@ -79,13 +84,13 @@ export interface CompiledRule {
   confirmPhrases: string[][];
   confirmRatio: number;
   exclude: Set<string>;
-  pattern?: RegExp;
+  pattern?: ValuePattern;
   validator?: (v: string) => boolean;
   /** What validated values have in common, for the evidence (card brands). */
   describe?: (values: string[]) => string | undefined;
   /** Free-text rule: the validated entities inside a value (emails in a ticket body). */
   find?: (text: string) => string[];
-  alone?: RegExp;
+  alone?: ValuePattern;
   /** Values that fail the validator overrule a matching header (not only values of the wrong shape). */
   strict: boolean;
   minRatio: number;
@@ -110,18 +115,39 @@ export function headerWords(header: string): string[] {
     .filter(Boolean);
 }
 
-function compilePattern(source: string, where: string): RegExp {
+/** A compiled value pattern: whether it occurs in a value (RegExp.test semantics). */
+export interface ValuePattern {
+  test(value: string): boolean;
+  readonly source: string;
+}
+
+/**
+ * Built-in patterns are reviewed and run on JavaScript's engine (they use
+ * look-ahead). Patterns from the user's config run on RE2 semantics (re2js),
+ * in time linear in the value: `^(a+)+$` cannot hang a sweep. A pattern RE2
+ * cannot run (back-references, look-around) is refused, naming the rule.
+ */
+function compilePattern(source: string, where: string, fromUser: boolean): ValuePattern {
+  if (fromUser) {
+    try {
+      const { RE2JS } = re2js();
+      const re = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
+      return { test: (value) => re.test(value), source };
+    } catch (e) {
+      throw new ConfigError(`${where}: "${source}" cannot be used: ${(e as Error).message} (rule patterns run on RE2 syntax, in linear time: no back-references or look-around)`);
+    }
+  }
   try {
     return new RegExp(source, "iu");
   } catch (e) {
-    throw new Error(`${where}: invalid regular expression: ${(e as Error).message}`);
+    throw new ConfigError(`${where}: invalid regular expression: ${(e as Error).message}`);
   }
 }
 
 const flat = (p: Phrases | undefined): string[] => (Array.isArray(p) ? p : Object.values(p ?? {}).flat());
 const toPhrases = (list: string[]) => list.map(headerWords).filter((w) => w.length > 0);
 
-function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: number }, where: string, phoneRegion: string): CompiledRule {
+function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: number }, where: string, phoneRegion: string, user?: RuleSpec["values"]): CompiledRule {
   const check = spec.values?.validator ? VALIDATORS[spec.values.validator] : undefined;
   const finder = spec.values?.find ? FINDERS[spec.values.find] : undefined;
   return {
@@ -131,11 +157,11 @@ function compile(spec: RuleSpec, defaults: { minSamples: number; minRatio: numbe
     confirmPhrases: toPhrases([...flat(spec.confirmHeaders), ...flat(spec.addConfirmHeaders)]),
     confirmRatio: spec.confirmRatio ?? 0.5,
     exclude: new Set([...(spec.headerExclude ?? []), ...(spec.addHeaderExclude ?? [])].flatMap(headerWords)),
-    pattern: spec.values?.pattern ? compilePattern(spec.values.pattern, `${where}.values.pattern`) : undefined,
+    pattern: spec.values?.pattern ? compilePattern(spec.values.pattern, `${where}.values.pattern`, user?.pattern !== undefined) : undefined,
     validator: check ? (v: string) => check(v, { phoneRegion }) : undefined,
     describe: spec.values?.validator ? DESCRIBERS[spec.values.validator] : undefined,
     find: finder ? (t: string) => finder(t, { phoneRegion }) : undefined,
-    alone: spec.values?.alone ? compilePattern(spec.values.alone, `${where}.values.alone`) : undefined,
+    alone: spec.values?.alone ? compilePattern(spec.values.alone, `${where}.values.alone`, user?.alone !== undefined) : undefined,
     strict: spec.values?.strict ?? false,
     minRatio: spec.minRatio ?? defaults.minRatio,
     minSamples: spec.minSamples ?? defaults.minSamples,
@@ -163,8 +189,13 @@ export function loadRules(userRules: RuleSpec[] = [], options: { file?: string; 
     merged.addHeaderExclude = [...(base.addHeaderExclude ?? []), ...(r.addHeaderExclude ?? [])];
     specs.set(r.id, merged);
   }
+  // Which patterns the user wrote: those run on RE2.
+  const userValues = new Map(userRules.map((r) => [r.id, r.values]));
   const rules = [...specs.values()]
     .filter((r) => !r.disabled)
-    .map((r, i) => compile(r, parsed.defaults, `rules[${i}] (${r.id})`, options.phoneRegion ?? "US"));
+    .map((r) => {
+      const at = userRules.findIndex((u) => u.id === r.id);
+      return compile(r, parsed.defaults, at >= 0 ? `rules[${at}] (${r.id})` : `built-in rule ${r.id}`, options.phoneRegion ?? "US", userValues.get(r.id));
+    });
   return { sampleSize: parsed.defaults.sampleSize, rules };
 }

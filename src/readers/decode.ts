@@ -8,10 +8,18 @@ export interface Sniffed {
   bom: number;
   /** Not text at all: NUL bytes or many control characters. */
   binary: boolean;
+  /**
+   * UTF-32 text (by its byte-order mark, or three NULs in every four bytes).
+   * TextDecoder cannot read it: the engine turns it into UTF-8 first (utf32ToUtf8).
+   */
+  utf32?: "le" | "be";
 }
 
 /** Tell the encoding of text from its first bytes: BOM, UTF-16 without BOM, valid UTF-8, else Windows-1252. */
 export function sniffEncoding(head: Buffer): Sniffed {
+  // UTF-32 first: its little-endian byte-order mark starts like UTF-16's.
+  const utf32 = sniffUtf32(head);
+  if (utf32) return utf32;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: "utf-8", bom: 3, binary: false };
   if (head[0] === 0xff && head[1] === 0xfe) return { encoding: "utf-16le", bom: 2, binary: false };
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: "utf-16be", bom: 2, binary: false };
@@ -38,6 +46,43 @@ export function sniffEncoding(head: Buffer): Sniffed {
     return { encoding: "utf-8", bom: 0, binary: false };
   } catch {
     return { encoding: "windows-1252", bom: 0, binary: false };
+  }
+}
+
+/** UTF-32 by byte-order mark, or by NULs: ASCII in UTF-32LE is one letter and three NULs. */
+function sniffUtf32(head: Buffer): Sniffed | undefined {
+  if (head.length >= 4 && head[0] === 0xff && head[1] === 0xfe && head[2] === 0 && head[3] === 0) return { encoding: "utf-8", bom: 4, binary: false, utf32: "le" };
+  if (head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] === 0xfe && head[3] === 0xff) return { encoding: "utf-8", bom: 4, binary: false, utf32: "be" };
+  const sample = head.subarray(0, 8192 - (Math.min(head.length, 8192) % 4));
+  if (sample.length < 16) return undefined;
+  const nul = [0, 0, 0, 0];
+  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) nul[i % 4]++;
+  const quarter = sample.length / 4;
+  // Text in UTF-32 never has code points past 0x10FFFF: the high byte is always NUL, the next nearly always.
+  if (nul[3] === quarter && nul[2] > quarter * 0.9 && nul[0] < quarter * 0.1) return { encoding: "utf-8", bom: 0, binary: false, utf32: "le" };
+  if (nul[0] === quarter && nul[1] > quarter * 0.9 && nul[3] < quarter * 0.1) return { encoding: "utf-8", bom: 0, binary: false, utf32: "be" };
+  return undefined;
+}
+
+/** UTF-32 bytes as UTF-8, chunk by chunk (a code point may straddle chunks); the byte-order mark dropped. */
+export async function* utf32ToUtf8(chunks: AsyncIterable<Buffer>, order: "le" | "be", bom: number): AsyncGenerator<Buffer> {
+  let carry = Buffer.alloc(0);
+  let skip = bom;
+  for await (const chunk of chunks) {
+    let data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    if (skip) {
+      const dropped = Math.min(skip, data.length);
+      data = data.subarray(dropped);
+      skip -= dropped;
+    }
+    const whole = data.length - (data.length % 4);
+    let text = "";
+    for (let i = 0; i < whole; i += 4) {
+      const cp = order === "le" ? data.readUInt32LE(i) : data.readUInt32BE(i);
+      text += cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? String.fromCodePoint(cp) : "\ufffd";
+    }
+    carry = Buffer.from(data.subarray(whole));
+    if (text) yield Buffer.from(text, "utf8");
   }
 }
 

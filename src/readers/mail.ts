@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { AddressObject, ParsedMail } from "mailparser";
-import type { Item, Location } from "../types.js";
+import type { IdentifierKind, Item, Location } from "../types.js";
 import { formatBytes } from "../limits.js";
 import type { FormatSpec } from "./spec.js";
 import type { ReadOptions, Unit } from "./types.js";
@@ -56,18 +56,25 @@ export async function* readEml(item: Item, stream: Readable): AsyncGenerator<Uni
 }
 
 /** Split an mbox into raw messages at "From " lines that follow a blank line, without holding the file in memory. */
-async function* mboxMessages(stream: Readable, maxBytes: number): AsyncGenerator<{ index: number; raw?: Buffer; tooLarge?: number }> {
+async function* mboxMessages(
+  stream: Readable,
+  maxBytes: number,
+  identifierIn?: ReadOptions["identifierIn"],
+): AsyncGenerator<{ index: number; raw?: Buffer; tooLarge?: number; seen?: IdentifierKind }> {
   let parts: Buffer[] = [];
   let size = 0;
   let index = 0;
   let oversize = false;
+  // A message too large to parse is still looked at line by line: is she in it?
+  let seen: IdentifierKind | undefined;
   let carry = Buffer.alloc(0);
   let prevBlank = true;
   const flush = function* () {
-    if (index > 0) yield oversize ? { index, tooLarge: size } : { index, raw: Buffer.concat(parts) };
+    if (index > 0) yield oversize ? { index, tooLarge: size, seen } : { index, raw: Buffer.concat(parts) };
     parts = [];
     size = 0;
     oversize = false;
+    seen = undefined;
   };
   const take = function* (line: Buffer) {
     if (prevBlank && line.subarray(0, 5).toString("latin1") === "From ") {
@@ -79,8 +86,14 @@ async function* mboxMessages(stream: Readable, maxBytes: number): AsyncGenerator
     prevBlank = line.length === 0 || (line.length === 1 && line[0] === 13);
     if (index === 0) return;
     size += line.length + 1;
-    if (size > maxBytes) oversize = true;
+    if (size > maxBytes && !oversize) {
+      oversize = true;
+      // What was gathered is not parsed: look at it, then let it go.
+      for (const p of parts) seen ??= identifierIn?.(p);
+      parts = [];
+    }
     if (!oversize) parts.push(line, Buffer.from("\n"));
+    else seen ??= identifierIn?.(line);
   };
   for await (const chunk of stream) {
     const buf = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
@@ -99,10 +112,11 @@ async function* mboxMessages(stream: Readable, maxBytes: number): AsyncGenerator
 /** An mbox mailbox: each message read like an .eml, located by its number (from 1) and Message-ID. */
 export async function* readMbox(item: Item, stream: Readable, options: ReadOptions): AsyncGenerator<Unit[]> {
   const maxBytes = options.budget.limits.maxMessageBytes;
-  for await (const m of mboxMessages(stream, maxBytes)) {
+  for await (const m of mboxMessages(stream, maxBytes, options.identifierIn)) {
     const name = `message ${m.index}`;
     if (m.tooLarge !== undefined) {
-      yield [{ kind: "skip", name, reason: `message larger than limits.maxMessageBytes (${formatBytes(maxBytes)})` }];
+      const reason = `message larger than limits.maxMessageBytes (${formatBytes(maxBytes)})`;
+      yield [{ kind: "skip", name, reason, ...(m.seen ? { seen: m.seen, loc: { message: m.index } } : {}) }];
       continue;
     }
     yield [...messageUnits(await parseMail(m.raw!), item, { message: m.index })];

@@ -1,4 +1,4 @@
-import type { Item, Location } from "../types.js";
+import type { IdentifierKind, Item, Location } from "../types.js";
 import type { Budget } from "../limits.js";
 import type { RowRole } from "./cells.js";
 
@@ -13,8 +13,11 @@ export type Unit =
   | { kind: "line"; loc: Partial<Location>; text: string }
   /** A nested item to read through the same readers: an archive member or mail attachment. */
   | { kind: "child"; item: Item; loc: Partial<Location> }
-  /** A nested item the reader decided not to read (encrypted, over a limit): recorded as skipped. */
-  | { kind: "skip"; name: string; reason: string };
+  /**
+   * A nested item the reader decided not to read (encrypted, over a limit): recorded as a gap.
+   * `seen`: the raw bytes of what was skipped hold one of her identifiers (an unlocated finding at `loc`).
+   */
+  | { kind: "skip"; name: string; reason: string; seen?: IdentifierKind; loc?: Partial<Location> };
 
 export interface ReadOptions {
   budget: Budget;
@@ -22,6 +25,12 @@ export interface ReadOptions {
   maxRowsPerTable?: number;
   /** Where to put temporary copies of archives that are not on local disk. */
   tmpDir: string;
+  /**
+   * Customer scans only: which of her identifiers these raw bytes hold, if any.
+   * A reader that skips part of an item (a message over a limit) asks it, so
+   * the skip can say she is in what was not parsed.
+   */
+  identifierIn?: (bytes: Buffer) => IdentifierKind | undefined;
 }
 
 

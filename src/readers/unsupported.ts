@@ -17,8 +17,8 @@ export function unsupportedByName(extension: string): string | undefined {
   return Object.hasOwn(UNSUPPORTED, extension) ? UNSUPPORTED[extension] : undefined;
 }
 
-/** Well-known binary signatures, so a skip can say what the file is. */
-export function describeBinary(head: Buffer): string {
+/** What a well-known binary signature at the start says the content is, or undefined. */
+export function knownBinary(head: Buffer): string | undefined {
   const sigs: [number[], string][] = [
     [[0x89, 0x50, 0x4e, 0x47], "PNG image"],
     [[0xff, 0xd8, 0xff], "JPEG image"],
@@ -30,6 +30,11 @@ export function describeBinary(head: Buffer): string {
     [[0x37, 0x7a, 0xbc, 0xaf], "7-Zip archive"],
     [[0x42, 0x5a, 0x68], "bzip2 data"],
   ];
-  for (const [sig, what] of sigs) if (sig.every((b, i) => head[i] === b)) return `binary content (${what})`;
-  return "binary content (not text)";
+  for (const [sig, what] of sigs) if (sig.every((b, i) => head[i] === b)) return what;
+  return undefined;
+}
+
+/** Well-known binary signatures, so a skip can say what the file is. */
+export function describeBinary(head: Buffer): string {
+  return `binary content (${knownBinary(head) ?? "not text"})`;
 }

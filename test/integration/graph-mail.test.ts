@@ -58,7 +58,7 @@ beforeAll(async () => {
       text: "attached",
       messageId: "<vip-1@mail.example.com>",
       date: new Date("2026-11-04T10:00:00Z"),
-      attachments: [{ filename: "vip.csv", contentType: "text/csv", content: "name,email\nAlice,alice@example.com\n" }],
+      attachments: [{ filename: "vip.csv", contentType: "text/csv", content: "full_name,email\nAlice Example,alice@example.com\n" }],
     }),
     new Date("2026-11-04T10:00:00Z"),
   );
@@ -161,7 +161,7 @@ describe("graph-mail", () => {
     const config = configFor();
     const first = await collect(sweep({ config, cacheFile }));
     expect(first.coverage.summary).toMatchObject({ total: 7, scanned: 7, failed: 0 });
-    expect(first.findings.map((f) => `${f.location.folder} ${f.location.member}: ${f.piiType} in ${f.location.column}`).sort()).toEqual(["Inbox/Customers/VIP vip.csv: email in email", "Inbox/Customers/VIP vip.csv: name in name"]);
+    expect(first.findings.map((f) => `${f.location.folder} ${f.location.member}: ${f.piiType} in ${f.location.column}`).sort()).toEqual(["Inbox/Customers/VIP vip.csv: email in email", "Inbox/Customers/VIP vip.csv: name in full_name"]);
     expect(graph.requests.filter((q) => q.url.endsWith("/$value"))).toHaveLength(6);
     graph.requests.length = 0;
     const second = await collect(sweep({ config, cacheFile }));

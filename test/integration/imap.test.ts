@@ -59,7 +59,7 @@ beforeAll(async () => {
     await c.append("INBOX", mime({ from: "ops@example.com", to: USER.user, subject: "read already", text: "nothing here" }), ["\\Seen"]);
     await c.append(
       "Customers/VIP",
-      mime({ from: "ops@example.com", to: USER.user, subject: "VIP export", text: "attached", messageId: "<vip-1@mail.example.com>", date: new Date("2026-11-04T10:00:00Z"), attachments: [{ filename: "vip.csv", contentType: "text/csv", content: "name,email\nAlice,alice@example.com\n" }] }),
+      mime({ from: "ops@example.com", to: USER.user, subject: "VIP export", text: "attached", messageId: "<vip-1@mail.example.com>", date: new Date("2026-11-04T10:00:00Z"), attachments: [{ filename: "vip.csv", contentType: "text/csv", content: "full_name,email\nAlice Example,alice@example.com\n" }] }),
     );
     await c.append("Archive", mime({ from: "x@example.com", to: USER.user, subject: "old", text: "forwarded from alice@example.com", messageId: "<old-1@mail.example.com>", date: new Date("2026-10-01T10:00:00Z") }));
   } finally {
@@ -141,7 +141,7 @@ describe("imap", () => {
     let mark = dovecot.mark();
     const first = await collect(sweep({ config: configFor(), cacheFile }));
     expect(first.coverage.summary).toMatchObject({ total: 8, scanned: 8, failed: 0 });
-    expect(first.findings.map((f) => `${f.location.mailbox} ${f.location.member}: ${f.piiType} in ${f.location.column}`).sort()).toEqual(["Customers/VIP vip.csv: email in email", "Customers/VIP vip.csv: name in name"]);
+    expect(first.findings.map((f) => `${f.location.mailbox} ${f.location.member}: ${f.piiType} in ${f.location.column}`).sort()).toEqual(["Customers/VIP vip.csv: email in email", "Customers/VIP vip.csv: name in full_name"]);
     expect(fetched(await dovecot.commands(mark))).toBe(7);
     mark = dovecot.mark();
     const second = await collect(sweep({ config: configFor(), cacheFile }));
