@@ -11,8 +11,8 @@ Exit codes:
   1  findings
   2  usage or configuration error
   3  internal error (a bug; the message says where)
-  4  incomplete: some items could not be read (listed in the output); nothing found in the rest
-  5  findings, and some items could not be read (1 + 4)${
+  4  incomplete: some items could not be read or fully searched (listed in the output); nothing found in the rest
+  5  findings, and some items could not be read or fully searched (1 + 4)${
     sweep ? "\n  +8 sweep: new discoveries (PII in places the data map does not cover; see straymap review)" : ""
   }
   --exit-code N uses N instead of any code but 0, 2 and 3; --no-fail exits 0 instead.`;

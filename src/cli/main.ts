@@ -6,6 +6,7 @@ import { FORMATS, type Format } from "../report/printers/formats.js";
 import { VERSION } from "../version.js";
 import { Interrupt } from "./interrupt.js";
 import { exitHelp, VERBOSE_HELP } from "./help-text.js";
+import type { AfterRun, PrintRun } from "./print-run.js";
 import type { RunRequest } from "../index.js";
 import type { CoverageEntry, Finding, RunResult, ScanEvent } from "../types.js";
 
@@ -94,10 +95,6 @@ async function request(paths: string[], o: CommonOptions): Promise<RunRequest> {
   };
 }
 
-/** What a command adds once a run is complete: more exit-code bits and a line for the summary. */
-export type AfterRun = (result: RunResult) => { bits: number; note?: string };
-/** Prints a run and returns its exit code; `after` runs once the run is complete, before the summary is printed. */
-export type PrintRun = (events: AsyncIterable<ScanEvent>, after?: AfterRun) => Promise<number>;
 
 /** The exit code the user asked for: the run's own, or --exit-code N / --no-fail instead when it is not 0. */
 function chosenExit(code: number, o: CommonOptions): number {
@@ -108,7 +105,7 @@ function chosenExit(code: number, o: CommonOptions): number {
 
 /** Print a run the way the user asked (a printer by name), and return its exit code. */
 async function report(events: AsyncIterable<ScanEvent>, command: string, o: CommonOptions, after?: AfterRun, filter?: (e: ScanEvent) => boolean): Promise<number> {
-  const [{ PRINTERS }, { summarize }, { exitCodeOf }, { ProgressLine }, { wantColour, outputWidth }] = await Promise.all([
+  const [{ PRINTERS }, { summarize, incomplete }, { exitCodeOf }, { ProgressLine }, { wantColour, outputWidth }] = await Promise.all([
     import("../report/printers/index.js"),
     import("../engine/coverage.js"),
     import("../report/exit-codes.js"),
@@ -148,7 +145,7 @@ async function report(events: AsyncIterable<ScanEvent>, command: string, o: Comm
   // The command's own step (storing the run, recording discoveries) comes before the summary is printed.
   const extra = after?.(result);
   printer.end(result, extra?.note);
-  return chosenExit(exitCodeOf(found, result.coverage.summary.failed) | (extra?.bits ?? 0), o);
+  return chosenExit(exitCodeOf(found, incomplete(result.coverage.summary)) | (extra?.bits ?? 0), o);
 }
 
 /**
@@ -281,13 +278,6 @@ if (!OWN_VERBS.includes(process.argv[2] ?? "")) {
   const { registerSetupCommands } = await import("./setup-commands.js");
   registerSetupCommands(program);
 }
-
-// A reader that stops early (`straymap request list | head`) closes the pipe: one line, not a stack trace.
-process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-  if (e.code !== "EPIPE") throw e;
-  process.stderr.write("straymap: the output was closed before the end (EPIPE): stopped\n");
-  process.exit(EXIT.USAGE);
-});
 
 try {
   await program.parseAsync(process.argv);

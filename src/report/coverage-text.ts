@@ -12,34 +12,42 @@ function entryWhere(e: CoverageEntry): string {
   return `${e.source === "fs" ? "" : `${e.source}: `}${file}`;
 }
 
+/** Entries listed per reason: the first MAX_LISTED_PER_REASON of each unless verbose. */
+function byReason(entries: CoverageEntry[], verbose: boolean, p: Paint): string[] {
+  const out: string[] = [];
+  const groups = new Map<string, CoverageEntry[]>();
+  for (const e of entries) {
+    const reason = e.reason ?? "";
+    const list = groups.get(reason);
+    if (list) list.push(e);
+    else groups.set(reason, [e]);
+  }
+  for (const [reason, list] of groups) {
+    const shown = verbose ? list : list.slice(0, MAX_LISTED_PER_REASON);
+    for (const e of shown) out.push(`  - ${entryWhere(e)}: ${reason}`);
+    if (shown.length < list.length) out.push(p.dim(`    … and ${list.length - shown.length} more: ${reason} (--verbose lists all)`));
+  }
+  return out;
+}
+
 /** What could not be searched, listed so a person can go and look. */
 export function coverageReport(result: RunResult, verbose: boolean, p: Paint = NO_COLOURS): string {
   const { summary, items } = result.coverage;
   const out: string[] = [];
+  const gaps = summary.gaps ?? 0;
   out.push(
-    `Searched ${summary.total} item${summary.total === 1 ? "" : "s"}: ${summary.scanned} scanned, ${summary.skipped} skipped, ${summary.failed} failed.`,
+    `Searched ${summary.total} item${summary.total === 1 ? "" : "s"}: ${summary.scanned} scanned, ${summary.skipped} skipped${gaps ? ` (${gaps} not fully searched)` : ""}, ${summary.failed} failed.`,
   );
   const failed = items.filter((e) => e.status === "failed");
   if (failed.length) {
     out.push("", p.bad(`Could not search (${failed.length}):`));
     for (const e of failed) out.push(`  ${p.bad("✗")} ${entryWhere(e)}: ${e.error}`);
   }
-  const skipped = items.filter((e) => e.status === "skipped");
-  if (skipped.length) {
-    out.push("", `Skipped (${skipped.length}):`);
-    const byReason = new Map<string, CoverageEntry[]>();
-    for (const e of skipped) {
-      const reason = e.reason ?? "";
-      const list = byReason.get(reason);
-      if (list) list.push(e);
-      else byReason.set(reason, [e]);
-    }
-    for (const [reason, entries] of byReason) {
-      const shown = verbose ? entries : entries.slice(0, MAX_LISTED_PER_REASON);
-      for (const e of shown) out.push(`  - ${entryWhere(e)}: ${reason}`);
-      if (shown.length < entries.length) out.push(p.dim(`    … and ${entries.length - shown.length} more: ${reason} (--verbose lists all)`));
-    }
-  }
-  if (summary.failed) out.push("", p.bad(p.bold("The search is INCOMPLETE: the places above could not be read.")));
+  // Gaps: not fully searched although nobody left them out (a limit, an unsupported type, binary content).
+  const gapItems = items.filter((e) => e.status === "skipped" && e.gap);
+  if (gapItems.length) out.push("", p.bad(`Not fully searched (${gapItems.length}):`), ...byReason(gapItems, verbose, p));
+  const skipped = items.filter((e) => e.status === "skipped" && !e.gap);
+  if (skipped.length) out.push("", `Skipped (${skipped.length}):`, ...byReason(skipped, verbose, p));
+  if (summary.failed || gaps) out.push("", p.bad(p.bold("The search is INCOMPLETE: the places above could not be read or fully searched.")));
   return out.join("\n");
 }

@@ -22,6 +22,7 @@ export function describePlace(loc: Location): string {
 
 export function describeWhat(f: Finding): string {
   if (f.kind === "pii-column") return `${f.piiType} (${f.reason})`;
+  if (f.kind === "unlocated") return `${f.identifier}, unlocated`;
   if (f.kind === "linked-row") return "linked by foreign key";
   if (f.request) return `${f.identifier} of ${f.request}`;
   return f.match && f.match !== "exact" ? `${f.identifier} (${f.match})` : (f.identifier ?? "");

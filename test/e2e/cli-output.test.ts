@@ -26,6 +26,14 @@ describe("output formats as a user runs them", () => {
     expect(swept.note).toMatch(/new discover/);
   });
 
+  it("csv and sarif never print her raw identifiers either", () => {
+    for (const format of ["csv", "sarif"]) {
+      const r = cli(["scan", EXPORTS, ...who, "-f", format]);
+      expect(r.stdout.length).toBeGreaterThan(1000);
+      expect(r.stdout + r.stderr, format).not.toMatch(/alice@example\.com|cus_8Hq2LmZ4|555[ -]?0132/i);
+    }
+  });
+
   it("the same run gives the same fingerprints", () => {
     const prints = () => JSON.parse(cli(["scan", EXPORTS, ...who, "-f", "json"]).stdout).findings.map((f: { fingerprint: string }) => f.fingerprint).sort();
     const first = prints();

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { CLI, cli, FIXTURES, tempTree } from "../harness/helpers.js";
 import { IgnoreRules } from "../../src/sources/ignore-file.js";
 import { didYouMean } from "../../src/config/explain.js";
+import { StdinSource } from "../../src/sources/stdin.js";
+import { DEFAULT_LIMITS } from "../../src/limits.js";
 
 const SUBS = join(FIXTURES, "exports", "subs-2026-11.csv");
 
@@ -22,6 +24,15 @@ describe("- reads standard input", () => {
     expect(out.findings).toHaveLength(1);
     expect(out.findings[0].location).toMatchObject({ path: "-", line: 1, col: "2026-11-03 mail sent to ".length + 1 });
     expect(out.coverage.items).toEqual([expect.objectContaining({ path: "-", status: "scanned" })]);
+  });
+
+  it("more than the in-memory limit is a failed item with a clear message, not a copy on disk", async () => {
+    const { Readable } = await import("node:stream");
+    const source = new StdinSource("fs", Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), 1000);
+    const session = await source.open();
+    const listed = [];
+    for await (const e of session.enumerate!({ limits: DEFAULT_LIMITS })) listed.push(e);
+    expect(listed).toEqual([{ settled: expect.objectContaining({ path: "-", status: "failed", error: expect.stringMatching(/standard input is over .* MiB: save it to a file/) }) }]);
   });
 
   it("nothing found in standard input: exit 0", () => {

@@ -13,7 +13,7 @@ import { outputWidth, wantColour } from "../../src/report/colour.js";
 import { wrap } from "../../src/report/text-layout.js";
 import { VERSION } from "../../src/version.js";
 import { summarize } from "../../src/engine/coverage.js";
-import type { CoverageEntry, Finding, RunResult, ScanEvent } from "../../src/types.js";
+import type { CoverageEntry, CustomerMatch, Finding, RunResult, ScanEvent } from "../../src/types.js";
 import { ROOT } from "../harness/helpers.js";
 
 /** A stream that keeps what is written (or only counts it, for big runs). */
@@ -32,7 +32,7 @@ function capture(keep = true) {
 
 const LONG_PATH = `exports/${"quarterly-finance-reconciliation/".repeat(4)}subscribers-2026-11-final-v3.csv`;
 
-function finding(i: number, over: Partial<Finding> = {}): Finding {
+function finding(i: number, over: Partial<CustomerMatch> = {}): CustomerMatch {
   return {
     kind: "customer-match",
     source: "fs",
@@ -63,6 +63,7 @@ function print(format: string, findings: Finding[], ctx: Partial<PrintContext> =
 }
 
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
+const documentSchemaOf = () => z.fromJSONSchema(JSON.parse(readFileSync(join(ROOT, "schema/straymap-output.schema.json"), "utf8")));
 
 describe("table printer", () => {
   it("piped (no width): one unwrapped line per finding, the full path first, the column 1-based", () => {
@@ -96,6 +97,26 @@ describe("table printer", () => {
     expect(plain).not.toMatch(/\x1b\[/);
     expect(coloured).toMatch(/\x1b\[/);
     expect(strip(coloured)).toBe(plain);
+  });
+
+  it("gaps are listed apart from plain skips, and make the search INCOMPLETE", () => {
+    const { out } = print("table", [], {}, [
+      { source: "fs", uri: "file:///srv/data.bin", path: "data.bin", status: "skipped", reason: "unsupported type: binary data", gap: true },
+      { source: "fs", uri: "file:///srv/.git", path: ".git", status: "skipped", reason: "hidden" },
+    ]);
+    expect(out).toContain("Searched 2 items: 0 scanned, 2 skipped (1 not fully searched), 0 failed.");
+    expect(out).toMatch(/Not fully searched \(1\):\n  - data\.bin: unsupported type: binary data/);
+    expect(out).toMatch(/Skipped \(1\):\n  - \.git: hidden/);
+    expect(out).toContain("INCOMPLETE");
+    expect(print("table", [], {}, [{ source: "fs", uri: "file:///srv/.git", path: ".git", status: "skipped", reason: "hidden" }]).out).not.toContain("INCOMPLETE");
+  });
+
+  it("an unlocated finding says she is in the item and why no place can be named", () => {
+    const f: Finding = { kind: "unlocated", source: "fs", location: { uri: "file:///srv/huge.csv", path: "huge.csv" }, identifier: "email", cause: "a record longer than 64 MiB", count: 1, confidence: 0.9, evidence: "a****@example.com", system: null };
+    expect(print("table", [f]).out.split("\n")[0]).toBe("huge.csv:somewhere in it (a record longer than 64 MiB): email, unlocated ×1 0.90 [unmapped] a****@example.com");
+    const doc = JSON.parse(print("json", [f]).out);
+    expect(documentSchemaOf().safeParse(doc).error?.issues).toBeUndefined();
+    expect(JSON.parse(print("sarif", [f]).out).runs[0].results[0].ruleId).toBe("unlocated/email");
   });
 
   it("says so when nothing was found, and lists what could not be searched", () => {

@@ -28,6 +28,7 @@ const COLUMNS: [string, (f: Finding) => unknown][] = [
   ["identifier", (f) => f.identifier],
   ["pii_type", (f) => f.piiType],
   ["reason", (f) => f.reason],
+  ["cause", (f) => (f.kind === "unlocated" ? f.cause : undefined)],
   ["count", (f) => f.count],
   ["confidence", (f) => f.confidence],
   ["system", (f) => f.system ?? "unmapped"],

@@ -8,7 +8,7 @@ import { jsonMembers, Sink } from "./sink.js";
 const INFO_URI = "https://github.com/straymap/straymap";
 
 /** One rule per kind of finding and kind of data: customer-match/email, pii-column/phone … */
-const ruleIdOf = (f: Finding) => `${f.kind}/${(f.kind === "pii-column" ? f.piiType : f.identifier) ?? "unknown"}`;
+const ruleIdOf = (f: Finding) => `${f.kind}/${(f.kind === "pii-column" ? f.piiType : f.kind === "linked-row" ? "row" : f.identifier) ?? "unknown"}`;
 
 function ruleFor(id: string) {
   const [kind, what] = id.split("/");
@@ -17,7 +17,9 @@ function ruleFor(id: string) {
       ? `A column holding personal data (${what})`
       : kind === "linked-row"
         ? "A database row tied to the customer's rows by foreign keys"
-        : `The customer's ${what} found`;
+        : kind === "unlocated"
+          ? `The customer's ${what} is in an item that could not be parsed to the end: no cell or line can be named`
+          : `The customer's ${what} found`;
   return { id, name: id.replace(/[/-](\w)/g, (_m, c: string) => c.toUpperCase()), shortDescription: { text } };
 }
 
@@ -71,15 +73,17 @@ export const sarifPrinter: PrinterFactory = (ctx) => {
     },
     end(result, note) {
       const failed = result.coverage.items.filter((i) => i.status === "failed");
+      const gaps = result.coverage.items.filter((i) => i.status === "skipped" && i.gap);
       const tail = {
         tool: { driver: { name: "straymap", version: VERSION, semanticVersion: VERSION, informationUri: INFO_URI, rules: [...rules.keys()].map(ruleFor) } },
         invocations: [
           {
-            executionSuccessful: failed.length === 0,
+            executionSuccessful: failed.length === 0 && gaps.length === 0,
             startTimeUtc: ctx.startedAt.toISOString(),
             endTimeUtc: new Date().toISOString(),
             toolExecutionNotifications: [
               ...failed.map((i) => ({ level: "error", message: { text: `could not search ${describeFile(i)}: ${i.error}` }, locations: [{ physicalLocation: { artifactLocation: { uri: i.uri } } }] })),
+              ...gaps.map((i) => ({ level: "warning", message: { text: `not fully searched: ${describeFile(i)}: ${i.reason}` }, locations: [{ physicalLocation: { artifactLocation: { uri: i.uri } } }] })),
               ...result.warnings.map((w) => ({ level: "warning", message: { text: w } })),
             ],
             properties: { command: ctx.command, coverage: result.coverage.summary, ...(note ? { note } : {}) },

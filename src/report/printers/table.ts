@@ -11,7 +11,8 @@ export const MIN_TABLE_WIDTH = 100;
 const INDENT = "  ";
 
 const fileOf = (f: Finding) => `${f.source === "fs" ? "" : `${f.source}: `}${describeFile(f.location)}`;
-const placeOf = (f: Finding) => (f.kind === "pii-column" ? columnOf(f) : describePlace(f.location));
+const placeOf = (f: Finding) =>
+  f.kind === "pii-column" ? columnOf(f) : f.kind === "unlocated" ? `somewhere in it (${f.cause})` : describePlace(f.location);
 const columnOf = (f: Finding) => (f.location.sheet ? `${f.location.sheet} / ${f.location.column}` : (f.location.column ?? ""));
 
 /** The fixed columns of the wide layout, and how wide each is for a given terminal width. */
