@@ -44,7 +44,7 @@ function finding(i: number, over: Partial<CustomerMatch> = {}): CustomerMatch {
     evidence: "email: a****@example.com, plan Pro, paid by card ****4242 on the first of each month",
     system: i % 3 ? "finance-exports" : null,
     ...over,
-  } as Finding;
+  };
 }
 
 function run(findings: Finding[], entries: CoverageEntry[] = [{ source: "fs", uri: "file:///srv/x", path: "x", status: "scanned" }]): { events: ScanEvent[]; result: RunResult } {
