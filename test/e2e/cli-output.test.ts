@@ -82,7 +82,13 @@ describe("output formats as a user runs them", () => {
     expect(log.version).toBe("2.1.0");
     expect(log.runs[0].results.length).toBeGreaterThan(15);
     expect(log.runs[0].tool.driver.rules.map((x: { id: string }) => x.id)).toContain("customer-match/email");
-    expect(log.runs[0].invocations[0].toolExecutionNotifications).toHaveLength(2);
+    // Each item that could not be read (an error) or fully searched (a gap, a warning) is a notification.
+    const coverage = JSON.parse(cli(["scan", EXPORTS, ...who, "-f", "json"]).stdout).coverage;
+    const notes = log.runs[0].invocations[0].toolExecutionNotifications;
+    expect(notes.filter((n: { level: string }) => n.level === "error")).toHaveLength(coverage.summary.failed);
+    expect(notes.filter((n: { level: string }) => n.level === "warning")).toHaveLength(coverage.summary.gaps);
+    expect(coverage.summary.failed).toBe(2);
+    expect(log.runs[0].invocations[0].executionSuccessful).toBe(false);
   });
 
   it("the table fits COLUMNS, puts each file on a heading line, and never cuts a path", () => {
