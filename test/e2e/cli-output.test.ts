@@ -119,6 +119,15 @@ describe("output formats as a user runs them", () => {
     expect(cli([...args, "--color", "sometimes"]).code).toBe(2);
   });
 
+  it("a gap alone (an item not fully searched) makes the answer incomplete: exit 4, listed apart", () => {
+    const dir = tempTree({ "a.csv": "email\nbob@example.com\n", "photo.png": Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) });
+    const r = cli(["scan", dir, "--customer", "alice@example.com"], ROOT, noColour);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/Not fully searched \(1\):\n  - photo\.png: /);
+    expect(r.stdout).toContain("INCOMPLETE");
+    expect(cli(["scan", dir, "--customer", "alice@example.com", "--exclude", "*.png"]).code).toBe(0);
+  });
+
   it("line:col in the table and col in JSON are the same 1-based column", () => {
     const dir = tempTree({ "app.log": "2026-11-03 GET /unsubscribe?email=alice@example.com 200\n" });
     const table = cli(["scan", dir, "--customer", "alice@example.com"], ROOT, noColour).stdout;
