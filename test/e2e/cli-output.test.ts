@@ -82,7 +82,13 @@ describe("output formats as a user runs them", () => {
     expect(log.version).toBe("2.1.0");
     expect(log.runs[0].results.length).toBeGreaterThan(15);
     expect(log.runs[0].tool.driver.rules.map((x: { id: string }) => x.id)).toContain("customer-match/email");
-    expect(log.runs[0].invocations[0].toolExecutionNotifications).toHaveLength(2);
+    // Each item that could not be read (an error) or fully searched (a gap, a warning) is a notification.
+    const coverage = JSON.parse(cli(["scan", EXPORTS, ...who, "-f", "json"]).stdout).coverage;
+    const notes = log.runs[0].invocations[0].toolExecutionNotifications;
+    expect(notes.filter((n: { level: string }) => n.level === "error")).toHaveLength(coverage.summary.failed);
+    expect(notes.filter((n: { level: string }) => n.level === "warning")).toHaveLength(coverage.summary.gaps);
+    expect(coverage.summary.failed).toBe(2);
+    expect(log.runs[0].invocations[0].executionSuccessful).toBe(false);
   });
 
   it("the table fits COLUMNS, puts each file on a heading line, and never cuts a path", () => {
@@ -111,6 +117,15 @@ describe("output formats as a user runs them", () => {
     expect(cli([...args, "--color", "never"]).stdout).not.toMatch(/\x1b\[/);
     expect(cli(args, ROOT, { NO_COLOR: "1" }).stdout).not.toMatch(/\x1b\[/);
     expect(cli([...args, "--color", "sometimes"]).code).toBe(2);
+  });
+
+  it("a gap alone (an item not fully searched) makes the answer incomplete: exit 4, listed apart", () => {
+    const dir = tempTree({ "a.csv": "email\nbob@example.com\n", "photo.png": Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) });
+    const r = cli(["scan", dir, "--customer", "alice@example.com"], ROOT, noColour);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/Not fully searched \(1\):\n  - photo\.png: /);
+    expect(r.stdout).toContain("INCOMPLETE");
+    expect(cli(["scan", dir, "--customer", "alice@example.com", "--exclude", "*.png"]).code).toBe(0);
   });
 
   it("line:col in the table and col in JSON are the same 1-based column", () => {
