@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { decode, lines } from "./decode.js";
-import { lineRecordsReadable, recordText, type FormatSpec } from "./spec.js";
+import { lineLocate, type FormatSpec } from "./spec.js";
 import { SkipError, type ReadOptions, type Unit } from "./types.js";
 import { DEFAULT_LIMITS } from "../limits.js";
 
@@ -208,18 +208,6 @@ export const ndjsonFormat: FormatSpec = {
   plainText: true,
   tabular: true,
   prefixReadable: true,
-  locate: (_head, sniffed) =>
-    lineRecordsReadable(sniffed)
-      ? {
-          split: {},
-          units: async function* (records, s) {
-            const text = recordText(s);
-            for await (const batch of records) {
-              const units = batch.flatMap((r) => ndjsonLineUnits(text(r), r.line));
-              if (units.length) yield units;
-            }
-          },
-        }
-      : undefined,
+  locate: lineLocate(ndjsonLineUnits),
   read: (_item, stream, options) => readNdjson(stream, options),
 };

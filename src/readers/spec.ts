@@ -54,3 +54,23 @@ export function recordText(sniffed: Sniffed): (r: LocatedRecord) => string {
   const decoder = new TextDecoder(sniffed.encoding);
   return (r) => decoder.decode(r.index === 0 ? r.bytes.subarray(sniffed.bom) : r.bytes).replace(/\r$/, "");
 }
+
+/**
+ * The locate plan of formats whose records are lines (text, NDJSON): records with
+ * a hit are cut out by line breaks and each turned into units by `toUnits`.
+ */
+export function lineLocate(toUnits: (text: string, line: number) => Unit[]): NonNullable<FormatSpec["locate"]> {
+  return (_head, sniffed) =>
+    lineRecordsReadable(sniffed)
+      ? {
+          split: {},
+          units: async function* (records, s) {
+            const text = recordText(s);
+            for await (const batch of records) {
+              const units = batch.flatMap((r) => toUnits(text(r), r.line));
+              if (units.length) yield units;
+            }
+          },
+        }
+      : undefined;
+}

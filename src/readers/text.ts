@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import { decode, lines } from "./decode.js";
-import { lineRecordsReadable, recordText, type FormatSpec } from "./spec.js";
+import { lineLocate, type FormatSpec } from "./spec.js";
 import type { Unit } from "./types.js";
 
 /** Plain text, logs, SQL dumps, HTML, XML, YAML…: one unit per line. */
@@ -19,15 +19,6 @@ export const textFormat: FormatSpec = {
   plainText: true,
   tabular: false,
   prefixReadable: false,
-  locate: (_head, sniffed) =>
-    lineRecordsReadable(sniffed)
-      ? {
-          split: {},
-          units: async function* (records, s) {
-            const text = recordText(s);
-            for await (const batch of records) yield batch.map((r): Unit => ({ kind: "line", loc: { line: r.line, offset: 0 }, text: text(r) }));
-          },
-        }
-      : undefined,
+  locate: lineLocate((text, line) => [{ kind: "line", loc: { line, offset: 0 }, text }]),
   read: (_item, stream) => readText(stream),
 };
