@@ -6,7 +6,7 @@ import { PgSession, displayTarget } from "../../scanners/postgres/session.js";
 import type { Finding, RunResult } from "../../src/index.js";
 import { cli, ROOT, tempTree } from "../harness/helpers.js";
 
-const MARY = "MARY.SMITH@sakilacustomer.org";
+const MARY = "MARY.SMITH@sakila.example.org";
 const owner = () => process.env.STRAYMAP_TEST_PG!;
 const reader = () => process.env.STRAYMAP_TEST_PG_READER!;
 
