@@ -5,6 +5,7 @@ import { EXIT } from "../report/exit-codes.js";
 import { FORMATS, type Format } from "../report/printers/formats.js";
 import { VERSION } from "../version.js";
 import { Interrupt } from "./interrupt.js";
+import { LAZY_VERBS, type LazyVerb } from "./verbs.js";
 import { exitHelp, VERBOSE_HELP } from "./help-text.js";
 import type { AfterRun, PrintRun } from "./print-run.js";
 import type { RunRequest } from "../index.js";
@@ -267,17 +268,21 @@ program
     process.stdout.write(completionScript(shell, program));
   });
 
-// The request, map, review and setup commands load the store and the engine when their module loads: they are
-// registered only when they may be asked for (their verb, --help, an unknown verb, completion).
-const OWN_VERBS = ["scan", "sweep", "restore-check", "rules", "check", "-V", "--version"];
-if (!OWN_VERBS.includes(process.argv[2] ?? "")) {
-  const { registerRequestCommands } = await import("./request-commands.js");
-  registerRequestCommands(program);
-  const { registerReviewCommands } = await import("./review-commands.js");
-  registerReviewCommands(program);
-  const { registerSetupCommands } = await import("./setup-commands.js");
-  registerSetupCommands(program);
-}
+// The request, review, init and map commands load the store and the engine with their module: each is registered
+// in full only when it is asked for (its verb, `help VERB`, completion); otherwise it is listed by name for help.
+const asked = process.argv[2] === "help" ? process.argv[3] : process.argv[2];
+const whole = asked === "completion";
+const REGISTER: Record<LazyVerb, () => Promise<(program: Command) => void>> = {
+  request: async () => (await import("./request-commands.js")).registerRequestCommands,
+  review: async () => (await import("./review-commands.js")).registerReviewCommands,
+  init: async () => (await import("./setup-commands.js")).registerSetupCommands,
+  map: async () => (await import("./setup-commands.js")).registerSetupCommands,
+};
+const verbs = Object.keys(LAZY_VERBS) as LazyVerb[];
+// init and map share a module that registers both: each module once.
+const modules = new Set(await Promise.all(verbs.filter((v) => whole || asked === v).map((v) => REGISTER[v]())));
+for (const register of modules) register(program);
+for (const verb of verbs) if (!program.commands.some((c) => c.name() === verb)) program.command(verb).description(LAZY_VERBS[verb]);
 
 try {
   await program.parseAsync(process.argv);

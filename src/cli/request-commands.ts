@@ -1,5 +1,6 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { LAZY_VERBS } from "./verbs.js";
 import { collect, restoreCheck, scan, type RunRequest, type RunResult } from "../index.js";
 import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
@@ -94,7 +95,7 @@ function anchorFrom(file: string): Anchor {
 }
 
 export function registerRequestCommands(program: Command): void {
-  const request = program.command("request").description("erasure requests: open, record outcomes, verify, close with proof");
+  const request = program.command("request").description(LAZY_VERBS.request);
   const configOption = () => new Option("-c, --config <file>", "config file (default: ./straymap.yaml)");
 
   request

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
+import { LAZY_VERBS } from "./verbs.js";
 import { ConfigError, loadConfig, type Config } from "../config/load.js";
 import { Store } from "../store/store.js";
 import { acceptDiscovery, discoveryName, dismissDiscovery, pendingDiscoveries, recordDiscoveries, recordSweep } from "../review/discoveries.js";
@@ -54,7 +55,7 @@ export function registerReviewCommands(program: Command): void {
   const configOption = () => new Option("-c, --config <file>", "config file (default: ./straymap.yaml)");
   const review = program
     .command("review")
-    .description("the review queue: PII found by sweeps where the data map says nothing")
+    .description(LAZY_VERBS.review)
     .addOption(configOption())
     .action((o: { config?: string }) => {
       const config = loadConfig(o.config);

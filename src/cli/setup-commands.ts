@@ -1,5 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { LAZY_VERBS } from "./verbs.js";
 import { CONFIG_TEMPLATE, MAP_TEMPLATE } from "./init-templates.js";
 import { checkMap, lastSeen } from "../map/map-check.js";
 import { ConfigError, loadConfig } from "../config/load.js";
@@ -12,7 +13,7 @@ const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`)
 export function registerSetupCommands(program: Command): void {
   program
     .command("init")
-    .description("write a commented straymap.yaml and data-map.yaml to start from")
+    .description(LAZY_VERBS.init)
     .option("--force", "overwrite files that exist")
     .action((o: { force?: boolean }) => {
       for (const [file, text] of [["straymap.yaml", CONFIG_TEMPLATE], ["data-map.yaml", MAP_TEMPLATE]] as const) {
@@ -30,7 +31,7 @@ export function registerSetupCommands(program: Command): void {
 
   program
     .command("map")
-    .description("the data map")
+    .description(LAZY_VERBS.map)
     .command("check")
     .description("validate data-map.yaml against the config, and show what was last found per system")
     .addOption(new Option("-c, --config <file>", "config file (default: ./straymap.yaml)"))
