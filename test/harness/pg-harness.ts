@@ -33,8 +33,8 @@ export async function loadSqlFile(client: pg.Client, file: string, skip?: RegExp
   await flush();
 }
 
-/** A fresh database loaded with Pagila from fixtures/datasets/pagila. */
-export async function createPagila(baseUrl: string, name: string, datasets: string): Promise<string> {
+/** A fresh database `name` on the server, filled by `load` through one connection; returns its URL. */
+async function freshDatabase(baseUrl: string, name: string, load: (client: pg.Client) => Promise<void>): Promise<string> {
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${name}`);
@@ -44,12 +44,19 @@ export async function createPagila(baseUrl: string, name: string, datasets: stri
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await loadSqlFile(client, join(datasets, "pagila", "pagila-schema.sql"));
-    await loadSqlFile(client, join(datasets, "pagila", "pagila-data.sql"));
+    await load(client);
   } finally {
     await client.end();
   }
   return url;
+}
+
+/** A fresh database loaded with Pagila from fixtures/datasets/pagila. */
+export function createPagila(baseUrl: string, name: string, datasets: string): Promise<string> {
+  return freshDatabase(baseUrl, name, async (client) => {
+    await loadSqlFile(client, join(datasets, "pagila", "pagila-schema.sql"));
+    await loadSqlFile(client, join(datasets, "pagila", "pagila-data.sql"));
+  });
 }
 
 /**
@@ -57,20 +64,9 @@ export async function createPagila(baseUrl: string, name: string, datasets: stri
  * script creates and connects to its own database (psql's \c): those lines
  * are left out, the rest runs in the database made here.
  */
-export async function createChinook(baseUrl: string, name: string, datasets: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = databaseUrl(baseUrl, name);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+export function createChinook(baseUrl: string, name: string, datasets: string): Promise<string> {
+  return freshDatabase(baseUrl, name, async (client) => {
     await loadSqlFile(client, join(datasets, "chinook", "Chinook_PostgreSql.sql"), /^(DROP DATABASE|CREATE DATABASE|\\c )/);
     await client.query("ANALYZE");
-  } finally {
-    await client.end();
-  }
-  return url;
+  });
 }
