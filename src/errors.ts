@@ -9,3 +9,6 @@ export class StoreError extends UsageError {}
 
 /** A condition that stops reading an item on purpose (a limit): reported as skipped, not failed. */
 export class SkipError extends Error {}
+
+/** Someone else changed it first (another process, another page): the change was not made (exit 2; HTTP 409). */
+export class ConflictError extends UsageError {}

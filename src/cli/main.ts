@@ -224,7 +224,7 @@ common(
       const { loadBaseline, baselineFilter } = await import("./baseline.js");
       filter = baselineFilter(loadBaseline(o.baseline));
     }
-    process.exitCode = await sweepWithDiscoveries(config, (after) => report(sweep({ ...req, config, cacheFile }), "sweep", o, after, filter));
+    process.exitCode = await sweepWithDiscoveries(config, paths.length > 0, (after) => report(sweep({ ...req, config, cacheFile }), "sweep", o, after, filter));
   });
 
 common(

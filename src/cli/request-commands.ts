@@ -6,11 +6,12 @@ import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
 import { DataMap } from "../map/data-map.js";
 import { Store } from "../store/store.js";
-import { deadlineStatus, JURISDICTIONS } from "../requests/deadlines.js";
+import { JURISDICTIONS } from "../requests/deadlines.js";
 import { CANCEL_KINDS, cancelRequest, extendRequest, closeRequest, findersOf, identifiersOf, openRequest, OUTCOMES, recordFoundAgain, recordRun, reopenRequest, setTask, stateOf, type Outcome } from "../requests/requests.js";
 import { buildReport } from "../requests/report.js";
 import { REPORT_PRINTERS, reportPrinter } from "../requests/printers/index.js";
 import { verifyRequest, type Anchor } from "../requests/verify.js";
+import { requestList, requestView } from "../requests/views.js";
 import type { ScanEvent } from "../types.js";
 
 function context(configFile?: string) {
@@ -97,6 +98,7 @@ function anchorFrom(file: string): Anchor {
 export function registerRequestCommands(program: Command): void {
   const request = program.command("request").description(LAZY_VERBS.request);
   const configOption = () => new Option("-c, --config <file>", "config file (default: ./straymap.yaml)");
+  const formatOption = () => new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table");
 
   request
     .command("open")
@@ -201,20 +203,21 @@ export function registerRequestCommands(program: Command): void {
     .command("show")
     .description("a request's tasks, runs and events")
     .argument("<request>")
+    .addOption(formatOption())
     .addOption(configOption())
-    .action((id: string, o: { config?: string }) =>
+    .action((id: string, o: { format: "table" | "json"; config?: string }) =>
       withStore(o.config, ({ config, store }) => {
-        const s = stateOf(store, id);
-        const deadline = deadlineStatus(s.due, s.status, s.closedAt, new Date(), config.timezone);
-        out(`${s.id}  ${s.status}${s.outcome ? ` (${s.outcome})` : ""}  owner ${s.owner}  ${deadline.text}`);
-        out(`received ${s.receivedAt.slice(0, 10)}${s.legalBasis ? `  legal basis: ${s.legalBasis}` : ""}${s.verified ? `  identity verified: ${s.verified}` : ""}`);
+        const v = requestView(store, config, id);
+        if (o.format === "json") return void out(JSON.stringify(v, null, 2));
+        out(`${v.id}  ${v.status}${v.outcome ? ` (${v.outcome})` : ""}  owner ${v.owner}  ${v.deadline.text}`);
+        out(`received ${v.receivedAt.slice(0, 10)}${v.legalBasis ? `  legal basis: ${v.legalBasis}` : ""}${v.verified ? `  identity verified: ${v.verified}` : ""}`);
         out("\ntasks:");
-        for (const t of s.tasks) out(`  ${t.system.padEnd(28)} ${(t.outcome ?? "pending").padEnd(13)} ${t.name}${t.by ? `  (${t.by}, ${t.at})` : ""}`);
+        for (const t of v.tasks) out(`  ${t.system.padEnd(28)} ${(t.outcome ?? "pending").padEnd(13)} ${t.name}${t.by ? `  (${t.by}, ${t.at})` : ""}`);
         out("\nruns:");
-        if (!s.runs.length) out("  none");
-        for (const r of s.runs) out(`  run ${r.run}  ${r.at}  ${r.phase}  ${r.findings} findings, ${r.failures} not read  sources ${r.sources.join(", ")}`);
+        if (!v.runs.length) out("  none");
+        for (const r of v.runs) out(`  run ${r.run}  ${r.at}  ${r.phase}  ${r.findings} findings, ${r.failures} not read  sources ${r.sources.join(", ")}`);
         out("\nevents:");
-        for (const e of store.events.list(id)) out(`  ${String(e.seq).padStart(4)}  ${e.at}  ${e.actor}  ${e.type}`);
+        for (const e of v.events) out(`  ${String(e.seq).padStart(4)}  ${e.at}  ${e.actor}  ${e.type}`);
       }),
     );
 
@@ -255,14 +258,13 @@ export function registerRequestCommands(program: Command): void {
   request
     .command("list")
     .description("list requests (overdue ones flagged)")
+    .addOption(formatOption())
     .addOption(configOption())
-    .action((o: { config?: string }) =>
+    .action((o: { format: "table" | "json"; config?: string }) =>
       withStore(o.config, ({ config, store }) => {
-        for (const r of store.requests.list()) {
-          const pending = store.requests.tasks(r.id).filter((t) => !t.outcome).length;
-          const deadline = deadlineStatus(r.due, r.status, r.closed_at, new Date(), config.timezone);
-          out(`${r.id}  ${r.status.padEnd(9)}  ${r.outcome ?? `${pending} tasks pending`}  owner ${r.owner}  ${deadline.text}`);
-        }
+        const rows = requestList(store, config);
+        if (o.format === "json") return void out(JSON.stringify({ requests: rows }, null, 2));
+        for (const r of rows) out(`${r.id}  ${r.status.padEnd(9)}  ${r.outcome ?? `${r.pendingTasks} tasks pending`}  owner ${r.owner}  ${r.deadline}`);
       }),
     );
 }

@@ -4,7 +4,8 @@ import { Command, Option } from "commander";
 import { LAZY_VERBS } from "./verbs.js";
 import { ConfigError, loadConfig, type Config } from "../config/load.js";
 import { Store } from "../store/store.js";
-import { acceptDiscovery, discoveryName, dismissDiscovery, pendingDiscoveries, recordDiscoveries, recordSweep } from "../review/discoveries.js";
+import { ACTIONS } from "../map/data-map.js";
+import { acceptDiscovery, dismissDiscovery, recordDiscoveries, recordSweep, reviewQueue } from "../review/discoveries.js";
 import { EXIT } from "../report/exit-codes.js";
 import type { RunResult } from "../index.js";
 
@@ -31,11 +32,18 @@ function takeLock(dir: string): () => void {
   return release;
 }
 
-/** A sweep that records unmapped PII places as discoveries; exit bit 8 says some are new. */
-export async function sweepWithDiscoveries(config: Config, run: (after: (r: RunResult) => { bits: number; note?: string }) => Promise<number>): Promise<number> {
+/** What an ad-hoc sweep (PATHs on the command line) says instead of recording discoveries. */
+export const AD_HOC_NOTE = "PATHs given on the command line: nothing recorded for the review queue or map check (they follow the configured sources)";
+
+/**
+ * A sweep that records unmapped PII places as discoveries; exit bit 8 says some are new.
+ * A sweep of ad-hoc PATHs records nothing: their source ("fs") is none the data map can name.
+ */
+export async function sweepWithDiscoveries(config: Config, adHoc: boolean, run: (after: (r: RunResult) => { bits: number; note?: string }) => Promise<number>): Promise<number> {
   const release = takeLock(dirname(config.store));
   try {
     return await run((result) => {
+      if (adHoc) return { bits: 0, note: AD_HOC_NOTE };
       const store = new Store(config.store);
       try {
         const { fresh, known } = recordDiscoveries(store, result.findings);
@@ -51,48 +59,53 @@ export async function sweepWithDiscoveries(config: Config, run: (after: (r: RunR
   }
 }
 
+/** Run `fn` with the config and its store open, and close the store whatever happens. */
+function withStore<T>(configFile: string | undefined, fn: (config: Config, store: Store) => T): T {
+  const config = loadConfig(configFile);
+  const store = new Store(config.store);
+  try {
+    return fn(config, store);
+  } finally {
+    store.close();
+  }
+}
+
 export function registerReviewCommands(program: Command): void {
   const configOption = () => new Option("-c, --config <file>", "config file (default: ./straymap.yaml)");
   const review = program
     .command("review")
     .description(LAZY_VERBS.review)
     .addOption(configOption())
-    .action((o: { config?: string }) => {
-      const config = loadConfig(o.config);
-      const store = new Store(config.store);
-      try {
-        const pending = pendingDiscoveries(store);
-        if (!pending.length) out("No pending discovery.");
-        for (const d of pending) {
-          out(`${discoveryName(d.id).padEnd(6)} ${d.source}: ${d.path}${d.member ? ` → ${d.member}` : ""}  ${JSON.parse(d.pii).join(", ")}  columns ${JSON.parse(d.columns).join(", ")}  sample ${d.sample}  confidence ${d.confidence.toFixed(2)}  first seen ${d.first_seen.slice(0, 10)}, last ${d.last_seen.slice(0, 10)}`);
+    .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action((o: { config?: string; format: "table" | "json" }) =>
+      withStore(o.config, (_config, store) => {
+        const queue = reviewQueue(store);
+        if (o.format === "json") out(JSON.stringify({ discoveries: queue }, null, 2));
+        else if (!queue.length) out("No pending discovery.");
+        else for (const d of queue) {
+          out(`${d.name.padEnd(6)} ${d.source}: ${d.path}${d.member ? ` → ${d.member}` : ""}  ${d.pii.join(", ")}  columns ${d.columns.join(", ")}  sample ${d.sample}  confidence ${d.confidence.toFixed(2)}  first seen ${d.firstSeen.slice(0, 10)}, last ${d.lastSeen.slice(0, 10)}`);
         }
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
 
   review
     .command("accept")
-    .description("add a discovery's location to a system of data-map.yaml (comments kept)")
+    .description("add a discovery's location to a system of data-map.yaml (comments and layout kept)")
     .argument("<discovery>", "D-12")
     .option("--system <id>", "an existing system")
     .option("--new-system <id>", "create a system with this id")
     .option("--name <name>", "with --new-system")
     .option("--owner <who>", "with --new-system")
-    .addOption(new Option("--action <action>", "with --new-system").choices(["delete", "anonymize", "suppress", "expire", "vendor-ticket", "manual"]).default("delete"))
+    .addOption(new Option("--action <action>", "with --new-system").choices([...ACTIONS]).default("delete"))
     .addOption(configOption())
     .action((name: string, o: { system?: string; newSystem?: string; name?: string; owner?: string; action: string; config?: string }) => {
       if (!o.system === !o.newSystem) throw new ConfigError("say where it goes: --system ID, or --new-system ID --name NAME --owner WHO");
       if (o.newSystem && (!o.name || !o.owner)) throw new ConfigError("--new-system needs --name and --owner");
-      const config = loadConfig(o.config);
-      if (!config.map) throw new ConfigError(`${config.file}: map: no data map configured`);
-      const store = new Store(config.store);
-      try {
-        const system = acceptDiscovery(store, config.map, name, o.newSystem ? { newSystem: { id: o.newSystem, name: o.name!, owner: o.owner!, action: o.action } } : { system: o.system });
-        out(`${name} accepted into ${system} (${config.map})`);
-      } finally {
-        store.close();
-      }
+      withStore(o.config, (config, store) => {
+        const target = o.newSystem ? { newSystem: { id: o.newSystem, name: o.name!, owner: o.owner!, action: o.action } } : { system: o.system };
+        const plan = acceptDiscovery(store, config, name, target);
+        out(`${name} accepted into ${plan.system} (${plan.mapFile})`);
+      });
     });
 
   review
@@ -101,14 +114,10 @@ export function registerReviewCommands(program: Command): void {
     .argument("<discovery>", "D-12")
     .requiredOption("--reason <why>")
     .addOption(configOption())
-    .action((name: string, o: { reason: string; config?: string }) => {
-      const config = loadConfig(o.config);
-      const store = new Store(config.store);
-      try {
+    .action((name: string, o: { reason: string; config?: string }) =>
+      withStore(o.config, (_config, store) => {
         dismissDiscovery(store, name, o.reason);
         out(`${name} dismissed: ${o.reason}`);
-      } finally {
-        store.close();
-      }
-    });
+      }),
+    );
 }

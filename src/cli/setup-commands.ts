@@ -2,9 +2,8 @@ import { existsSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { LAZY_VERBS } from "./verbs.js";
 import { CONFIG_TEMPLATE, MAP_TEMPLATE } from "./init-templates.js";
-import { checkMap, lastSeen } from "../map/map-check.js";
-import { ConfigError, loadConfig } from "../config/load.js";
-import { DataMap } from "../map/data-map.js";
+import { loadConfig } from "../config/load.js";
+import { mapOverview, type MapOverview } from "../map/overview.js";
 import { Store } from "../store/store.js";
 
 const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
@@ -35,23 +34,22 @@ export function registerSetupCommands(program: Command): void {
     .command("check")
     .description("validate data-map.yaml against the config, and show what was last found per system")
     .addOption(new Option("-c, --config <file>", "config file (default: ./straymap.yaml)"))
-    .action((o: { config?: string }) => {
+    .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"))
+    .action((o: { config?: string; format: "table" | "json" }) => {
       const config = loadConfig(o.config ?? "straymap.yaml");
-      if (!config.map) throw new ConfigError(`${config.file}: map: no data map configured`);
-      const map = DataMap.load(config.map);
-      const problems = checkMap(map, config.sourceIds);
       const store = new Store(config.store);
+      let view: MapOverview;
       try {
-        for (const s of map.systems) {
-          const last = lastSeen(store, s.id);
-          out(`${s.id.padEnd(20)} ${s.action.padEnd(13)} owner ${s.owner || "(none)"}  ${s.locations.length ? `${s.locations.length} location${s.locations.length === 1 ? "" : "s"}` : "no scanner reaches it"}  ${last}`);
-        }
+        view = mapOverview(config, store);
       } finally {
         store.close();
       }
-      if (problems.length) {
-        for (const p of problems) process.stderr.write(`${config.map}: ${p}\n`);
-        process.exitCode = 2;
-      } else out(`${config.map}: OK`);
+      if (!view.ok) process.exitCode = 2;
+      if (o.format === "json") return void out(JSON.stringify(view, null, 2));
+      for (const s of view.systems) {
+        out(`${s.id.padEnd(20)} ${s.action.padEnd(13)} owner ${s.owner || "(none)"}  ${s.locations.length ? `${s.locations.length} location${s.locations.length === 1 ? "" : "s"}` : "no scanner reaches it"}  ${s.lastSeen}`);
+      }
+      if (view.ok) out(`${view.file}: OK`);
+      else for (const p of view.problems) process.stderr.write(`${view.file}: ${p.text}\n`);
     });
 }

@@ -4,7 +4,7 @@ import { memo, yaml, zod } from "../lazy.js";
 import { ConfigError } from "../config/load.js";
 import type { Location } from "../types.js";
 
-const ACTIONS = ["delete", "anonymize", "suppress", "expire", "vendor-ticket", "manual"] as const;
+export const ACTIONS = ["delete", "anonymize", "suppress", "expire", "vendor-ticket", "manual"] as const;
 
 /** One system of the data map (data-map.yaml). */
 export interface DataMapSystem {

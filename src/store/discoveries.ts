@@ -14,6 +14,9 @@ export interface Discovery {
   status: "pending" | "accepted" | "dismissed";
   system: string | null;
   reason: string | null;
+  /** Who accepted or dismissed it, and when (stores before version 4 do not know). */
+  decided_by: string | null;
+  decided_at: string | null;
 }
 
 export interface DiscoveryInput {
@@ -53,11 +56,11 @@ export class DiscoveryRepository {
     return this.db.prepare("SELECT * FROM discoveries WHERE id = ?").get(id) as Discovery | undefined;
   }
 
-  accept(id: number, system: string): void {
-    this.db.prepare("UPDATE discoveries SET status = 'accepted', system = ? WHERE id = ?").run(system, id);
+  accept(id: number, system: string, by: string, at: string): void {
+    this.db.prepare("UPDATE discoveries SET status = 'accepted', system = ?, decided_by = ?, decided_at = ? WHERE id = ?").run(system, by, at, id);
   }
 
-  dismiss(id: number, reason: string): void {
-    this.db.prepare("UPDATE discoveries SET status = 'dismissed', reason = ? WHERE id = ?").run(reason, id);
+  dismiss(id: number, reason: string, by: string, at: string): void {
+    this.db.prepare("UPDATE discoveries SET status = 'dismissed', reason = ?, decided_by = ?, decided_at = ? WHERE id = ?").run(reason, by, at, id);
   }
 }

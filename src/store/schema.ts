@@ -53,6 +53,15 @@ export const MIGRATIONS: Migration[] = [
       `),
   },
   // Version 3 (evidence scrubbed, event chains re-keyed) needs the store's key: see store/upgrade.ts.
+  {
+    version: 4,
+    describe: "who accepted or dismissed a discovery, and when",
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE discoveries ADD COLUMN decided_by TEXT;
+        ALTER TABLE discoveries ADD COLUMN decided_at TEXT;
+      `),
+  },
 ];
 
-export const LATEST = 3;
+export const LATEST = 4;

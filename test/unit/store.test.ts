@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { Store } from "../../src/store/store.js";
-import { SCHEMA_V1 } from "../../src/store/schema.js";
+import { LATEST, SCHEMA_V1 } from "../../src/store/schema.js";
 import { StoreError } from "../../src/errors.js";
 import { stateOf } from "../../src/requests/requests.js";
 import { verifyRequest } from "../../src/requests/verify.js";
@@ -96,7 +96,7 @@ describe("the store", () => {
       expect(readFileSync(file).toString("latin1")).toMatch(RAW);
       const store = new Store(file);
       try {
-        expect(store.version).toBe(3);
+        expect(store.version).toBe(LATEST);
         const s = stateOf(store, "REQ-0001");
         expect(s).toMatchObject({ status, owner: "dana@example.com", due: "2026-02-04", upgraded: { from: 0, previousChain: "intact" } });
         expect(s.tasks.map((t) => [t.system, t.outcome])).toEqual([
