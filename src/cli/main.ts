@@ -268,7 +268,7 @@ program
     process.stdout.write(completionScript(shell, program));
   });
 
-// The request, review, init and map commands load the store and the engine with their module: each is registered
+// The request, review, init, map and serve commands load the store and the engine with their module: each is registered
 // in full only when it is asked for (its verb, `help VERB`, completion); otherwise it is listed by name for help.
 const asked = process.argv[2] === "help" ? process.argv[3] : process.argv[2];
 const whole = asked === "completion";
@@ -277,6 +277,7 @@ const REGISTER: Record<LazyVerb, () => Promise<(program: Command) => void>> = {
   review: async () => (await import("./review-commands.js")).registerReviewCommands,
   init: async () => (await import("./setup-commands.js")).registerSetupCommands,
   map: async () => (await import("./setup-commands.js")).registerSetupCommands,
+  serve: async () => (await import("./serve-command.js")).registerServeCommand,
 };
 const verbs = Object.keys(LAZY_VERBS) as LazyVerb[];
 // init and map share a module that registers both: each module once.
