@@ -37,8 +37,3 @@ export function lineDiff(before: string, after: string, context = 3): DiffLine[]
   });
   return hunks;
 }
-
-/** The diff as `diff -u` text (without file headers). */
-export function diffText(hunks: DiffLine[][]): string {
-  return hunks.map((h) => h.map((d) => `${d.op}${d.text}`).join("\n")).join("\n...\n");
-}

@@ -56,7 +56,7 @@ export function createApp(o: AppOptions): Hono {
     setCookie(c, ACTOR_COOKIE, f.actor, { path: "/", sameSite: "Strict", httpOnly: true });
     return f.actor;
   };
-  const ctx = (c: Context, extra: { notice?: string; problem?: string } = {}) => ({ csrf: o.secrets.csrf, actor: getCookie(c, ACTOR_COOKIE), ...extra });
+  const ctx = (c: Context, extra: { notice?: string; actor?: string } = {}) => ({ csrf: o.secrets.csrf, actor: getCookie(c, ACTOR_COOKIE), ...extra });
   const back = (c: Context, to: string, notice: string) => c.redirect(`${to}?done=${encodeURIComponent(notice)}`, 303);
 
   app.onError((e, c) => {
@@ -86,9 +86,9 @@ export function createApp(o: AppOptions): Hono {
   const targetOf = (f: Form): AcceptTarget => (f.new ? { newSystem: { id: f.id ?? "", name: f.name ?? "", owner: f.owner ?? "", action: f.action ?? "delete" } } : { system: f.system });
   app.post("/review/:name/preview", async (c) => {
     const f = await form(c);
-    actorOf(c, f);
+    const actor = actorOf(c, f);
     const target = targetOf(f);
-    return c.html(withStore((config, store) => previewPage(planAccept(store, config, c.req.param("name"), target), target, ctx(c))));
+    return c.html(withStore((config, store) => previewPage(planAccept(store, config, c.req.param("name"), target), target, ctx(c, { actor }))));
   });
   app.post("/review/:name/accept", async (c) => {
     const f = await form(c);

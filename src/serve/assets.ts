@@ -30,7 +30,7 @@ button { background: var(--accent); color: #fff; border-color: var(--accent); cu
 button.secondary { background: #fff; color: var(--accent); }
 :focus-visible { outline: 3px solid #f4b400; outline-offset: 2px; }
 pre.diff { background: var(--bg-soft); padding: .6rem; overflow-x: auto; border: 1px solid var(--line); }
-pre.diff .add { color: var(--ok); display: block; }
-pre.diff .del { color: var(--bad); display: block; }
+pre.diff .add { color: var(--ok); font-weight: 600; }
+pre.diff .del { color: var(--bad); font-weight: 600; }
 code.hash { word-break: break-all; }
 `;

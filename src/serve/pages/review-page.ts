@@ -36,7 +36,7 @@ export function queuePage(queue: QueueEntry[], systems: { id: string; name: stri
 export function previewPage(plan: AcceptPlan, target: AcceptTarget, ctx: Ctx): Html {
   const t = target.newSystem;
   const body = html`<p>Accepting ${plan.discovery} into <strong>${plan.system}</strong> changes ${plan.mapFile} like this:</p>
-<pre class="diff" aria-label="Changes to data-map.yaml">${plan.diff.map((hunk, i) => html`${i ? "…\n" : ""}${hunk.map((d) => html`<span class="${d.op === "+" ? "add" : d.op === "-" ? "del" : ""}">${d.op} ${d.text}</span>`)}`)}</pre>
+<pre class="diff" aria-label="Changes to data-map.yaml">${plan.diff.map((hunk, i) => html`${i ? "…\n" : ""}${hunk.map((d) => html`<span class="${d.op === "+" ? "add" : d.op === "-" ? "del" : "same"}">${d.op}${d.text}</span>\n`)}`)}</pre>
 <form class="inline" method="post" action="/review/${plan.discovery}/accept">${formBasics(ctx.csrf, ctx.actor)}
 <input type="hidden" name="version" value="${plan.version}">
 ${t ? html`<input type="hidden" name="new" value="1"><input type="hidden" name="id" value="${t.id}"><input type="hidden" name="name" value="${t.name}"><input type="hidden" name="owner" value="${t.owner}"><input type="hidden" name="action" value="${t.action}">` : html`<input type="hidden" name="system" value="${target.system}">`}
