@@ -1,47 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { cli, FIXTURES, tempTree } from "../harness/helpers.js";
-
-const RAW = /alice@example\.com|cus_8Hq2LmZ4|4155550132|415.555.0132/i;
-
-/** A data map written by hand: flow sequences without padding, comments, a long line. */
-const MAP = [
-  "# Our data map. Reviewed every quarter.",
-  "systems:",
-  "  - id: crm-exports # the CRM's nightly export",
-  "    name: CRM exports",
-  "    owner: crm-lead@example.com",
-  "    data: [email, name, phone]",
-  "    action: delete",
-  "    notes: exported every night by the CRM job and copied to the share for the finance team, who reconcile it monthly",
-  "    locations:",
-  "      - source: share",
-  "        path: leads.xlsx",
-  "  - id: backups",
-  "    name: Nightly backups",
-  "    owner: ops@example.com",
-  "    data: [email]",
-  "    retention: 35d",
-  "    action: expire",
-  "",
-].join("\n");
-
-function workspace(): string {
-  const dir = tempTree({ "data-map.yaml": MAP, "straymap.yaml": "sources:\n  - id: share\n    kind: fs\n    path: ./exports\nmap: data-map.yaml\n" });
-  cpSync(join(FIXTURES, "sweep"), join(dir, "exports"), { recursive: true });
-  return dir;
-}
+import { cli } from "../harness/helpers.js";
+import { HAND_WRITTEN_MAP, RAW_ALICE, reviewWorkspace } from "../harness/review-workspace.js";
 
 describe("review accept keeps data-map.yaml as people wrote it", () => {
   it("adds only lines: flow sequences, comments and long lines stay as they were", () => {
-    const dir = workspace();
+    const dir = reviewWorkspace();
     expect(cli(["sweep"], dir).code).toBe(9);
     const queue = JSON.parse(cli(["review", "-f", "json"], dir).stdout).discoveries as { name: string; path: string }[];
     const d = queue.find((x) => x.path === "customers-en.csv")!;
     expect(cli(["review", "accept", d.name, "--system", "crm-exports"], dir).code).toBe(0);
-    writeFileSync(join(dir, "before.yaml"), MAP);
+    writeFileSync(join(dir, "before.yaml"), HAND_WRITTEN_MAP);
     const changed = spawnSync("diff", [join(dir, "before.yaml"), join(dir, "data-map.yaml")], { encoding: "utf8" }).stdout.split("\n");
     const removed = changed.filter((l) => l.startsWith("<"));
     const added = changed.filter((l) => l.startsWith(">"));
@@ -52,14 +23,14 @@ describe("review accept keeps data-map.yaml as people wrote it", () => {
 
 describe("ad-hoc sweeps and unconfigured sources", () => {
   it("a sweep of a PATH feeds no review queue and says so", () => {
-    const dir = workspace();
+    const dir = reviewWorkspace();
     const r = cli(["sweep", "exports", "-f", "json"], dir);
     expect(JSON.parse(r.stdout).note).toMatch(/PATHs given on the command line: nothing recorded for the review queue/);
     expect(JSON.parse(cli(["review", "-f", "json"], dir).stdout).discoveries).toEqual([]);
   });
 
   it("review accept refuses a discovery whose source the config does not define, saying why", () => {
-    const dir = workspace();
+    const dir = reviewWorkspace();
     expect(cli(["sweep"], dir).code).toBe(9);
     // The source is renamed in the config after the sweep: its discoveries now name a source it does not define.
     writeFileSync(join(dir, "straymap.yaml"), "sources:\n  - id: finance\n    kind: fs\n    path: ./exports\nmap: data-map.yaml\n");
@@ -67,13 +38,13 @@ describe("ad-hoc sweeps and unconfigured sources", () => {
     const r = cli(["review", "accept", d.name, "--system", "crm-exports"], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${d.name} was found in source "share", which .* does not define \\(configured: finance\\)`));
-    expect(readFileSync(join(dir, "data-map.yaml"), "utf8")).toBe(MAP);
+    expect(readFileSync(join(dir, "data-map.yaml"), "utf8")).toBe(HAND_WRITTEN_MAP);
   });
 });
 
 describe("-f json for the review queue, map check and requests", () => {
   it("prints the same data as the tables, with no raw identifier", () => {
-    const dir = workspace();
+    const dir = reviewWorkspace();
     cli(["sweep"], dir);
     const queue = JSON.parse(cli(["review", "--format", "json"], dir).stdout).discoveries;
     expect(queue.length).toBeGreaterThan(2);
@@ -87,7 +58,7 @@ describe("-f json for the review queue, map check and requests", () => {
     expect(view.systems.map((s: { id: string }) => s.id)).toEqual(["crm-exports", "backups"]);
     expect(view.systems[1]).toMatchObject({ owner: "ops@example.com", action: "expire", retention: "35d", sources: [], lastSeen: expect.stringMatching(/nothing found|never|last found/) });
 
-    const run = (...args: string[]) => cli(args, dir, { STRAYMAP_ACTOR: "dana@example.com" });
+    const run = (...args: string[]) => cli(args, dir, { STRAYHAND_WRITTEN_MAP_ACTOR: "dana@example.com" });
     expect(run("request", "open", "--customer", "alice@example.com", "--id", "cus_8Hq2LmZ4", "--owner", "dana@example.com", "--received", "2020-01-01", "--jurisdiction", "gdpr").code).toBe(0);
     expect(run("request", "task", "REQ-0001", "backups", "expiring").code).toBe(0);
     const list = run("request", "list", "-f", "json");
@@ -99,12 +70,12 @@ describe("-f json for the review queue, map check and requests", () => {
     expect(show.tasks.find((t: { system: string }) => t.system === "backups")).toMatchObject({ outcome: "expiring", by: "dana@example.com", detail: { until: expect.any(String) } });
     expect(show.log).toMatchObject({ intact: true, events: 2 });
     expect(show.events.map((e: { actor: string; type: string }) => [e.actor, e.type])).toEqual([["dana@example.com", "opened"], ["dana@example.com", "task"]]);
-    for (const out of [list.stdout, JSON.stringify(show)]) expect(out).not.toMatch(RAW);
+    for (const out of [list.stdout, JSON.stringify(show)]) expect(out).not.toMatch(RAW_ALICE);
   });
 
   it("map check -f json links each problem to its system and exits 2", () => {
-    const dir = workspace();
-    writeFileSync(join(dir, "data-map.yaml"), MAP.replace("owner: ops@example.com", "owner: ''").replace("source: share", "source: nowhere"));
+    const dir = reviewWorkspace();
+    writeFileSync(join(dir, "data-map.yaml"), HAND_WRITTEN_MAP.replace("owner: ops@example.com", "owner: ''").replace("source: share", "source: nowhere"));
     const r = cli(["map", "check", "-f", "json"], dir);
     expect(r.code).toBe(2);
     const view = JSON.parse(r.stdout);

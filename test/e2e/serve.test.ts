@@ -1,35 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { CLI, cli, FIXTURES, ROOT, tempTree } from "../harness/helpers.js";
+import { CLI, cli, ROOT } from "../harness/helpers.js";
+import { HAND_WRITTEN_MAP, RAW_ALICE, reviewWorkspace } from "../harness/review-workspace.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const OUTPUT = join(ROOT, "test", "output", "serve");
-/** Her identifiers as given to `request open`, in any form a leak would take. */
-const RAW = /alice@example\.com|cus_8Hq2LmZ4|4155550132|415.555.0132/i;
-
-const MAP = [
-  "# Our data map. Reviewed every quarter.",
-  "systems:",
-  "  - id: crm-exports # the CRM's nightly export",
-  "    name: CRM exports",
-  "    owner: crm-lead@example.com",
-  "    data: [email, name, phone]",
-  "    action: delete",
-  "    locations:",
-  "      - source: share",
-  "        path: leads.xlsx",
-  "  - id: backups",
-  "    name: Nightly backups",
-  "    owner: ops@example.com",
-  "    data: [email]",
-  "    retention: 35d",
-  "    action: expire",
-  "",
-].join("\n");
 
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`serve.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or bash scripts/install-test-servers.sh)`);
@@ -42,7 +21,7 @@ describe.skipIf(!haveChromium)("straymap serve, in a real browser", () => {
   let page: Page;
   /** Every body the browser received, to look for raw identifiers. */
   const bodies: string[] = [];
-  const run = (...args: string[]) => cli(args, dir, { STRAYMAP_ACTOR: "ops-cron" });
+  const run = (...args: string[]) => cli(args, dir, { STRAYHAND_WRITTEN_MAP_ACTOR: "ops-cron" });
   const shot = (name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true });
 
   /** A raw HTTP request, so Host and the other headers are exactly as given. */
@@ -60,8 +39,7 @@ describe.skipIf(!haveChromium)("straymap serve, in a real browser", () => {
 
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
-    dir = tempTree({ "data-map.yaml": MAP, "straymap.yaml": "sources:\n  - id: share\n    kind: fs\n    path: ./exports\nmap: data-map.yaml\n" });
-    cpSync(join(FIXTURES, "sweep"), join(dir, "exports"), { recursive: true });
+    dir = reviewWorkspace();
     expect(run("sweep").code).toBe(9);
     expect(run("request", "open", "--customer", "alice@example.com", "--id", "cus_8Hq2LmZ4", "--phone", "+1 415 555 0132", "--owner", "dana@example.com", "--jurisdiction", "gdpr").code).toBe(0);
     expect(run("scan", "--request", "REQ-0001").stderr).toMatch(/stored as run \d+ of REQ-0001/);
@@ -115,7 +93,7 @@ describe.skipIf(!haveChromium)("straymap serve, in a real browser", () => {
     await accept.getByLabel("Your name").fill("Priya (privacy lead)");
     await accept.getByRole("button", { name: "Accept", exact: true }).click();
     // Nothing written before the person has seen the change.
-    expect(readFileSync(join(dir, "data-map.yaml"), "utf8")).toBe(MAP);
+    expect(readFileSync(join(dir, "data-map.yaml"), "utf8")).toBe(HAND_WRITTEN_MAP);
     const diff = await page.getByLabel("Changes to data-map.yaml").textContent();
     expect(diff).toContain("        path: leads.xlsx\n+      - source: share\n+        path: customers-en.csv\n   - id: backups");
     expect(diff).not.toMatch(/^-/m);
@@ -123,7 +101,7 @@ describe.skipIf(!haveChromium)("straymap serve, in a real browser", () => {
     await page.getByRole("button", { name: "Write to data-map.yaml" }).click();
     await expect(page.getByRole("status").textContent()).resolves.toMatch(/accepted into crm-exports/);
 
-    writeFileSync(join(dir, "before.yaml"), MAP);
+    writeFileSync(join(dir, "before.yaml"), HAND_WRITTEN_MAP);
     const changed = spawnSync("diff", [join(dir, "before.yaml"), join(dir, "data-map.yaml")], { encoding: "utf8" }).stdout.split("\n").filter((l) => /^[<>]/.test(l));
     expect(changed).toEqual(["> " + "      - source: share", "> " + "        path: customers-en.csv"]);
     expect(run("map", "check").code).toBe(0);
@@ -213,7 +191,7 @@ describe.skipIf(!haveChromium)("straymap serve, in a real browser", () => {
       bodies.push(await r.text());
     }
     expect(bodies.length).toBeGreaterThan(10);
-    for (const b of bodies) expect(b).not.toMatch(RAW);
+    for (const b of bodies) expect(b).not.toMatch(RAW_ALICE);
     expect(JSON.parse(bodies[bodies.length - 2]).customer).toEqual(expect.arrayContaining([{ kind: "email", masked: "a****@example.com" }]));
   });
 });
