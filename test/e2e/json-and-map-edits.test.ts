@@ -58,7 +58,7 @@ describe("-f json for the review queue, map check and requests", () => {
     expect(view.systems.map((s: { id: string }) => s.id)).toEqual(["crm-exports", "backups"]);
     expect(view.systems[1]).toMatchObject({ owner: "ops@example.com", action: "expire", retention: "35d", sources: [], lastSeen: expect.stringMatching(/nothing found|never|last found/) });
 
-    const run = (...args: string[]) => cli(args, dir, { STRAYHAND_WRITTEN_MAP_ACTOR: "dana@example.com" });
+    const run = (...args: string[]) => cli(args, dir, { STRAYMAP_ACTOR: "dana@example.com" });
     expect(run("request", "open", "--customer", "alice@example.com", "--id", "cus_8Hq2LmZ4", "--owner", "dana@example.com", "--received", "2020-01-01", "--jurisdiction", "gdpr").code).toBe(0);
     expect(run("request", "task", "REQ-0001", "backups", "expiring").code).toBe(0);
     const list = run("request", "list", "-f", "json");

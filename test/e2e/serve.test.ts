@@ -21,7 +21,7 @@ describe.skipIf(!haveChromium)("straymap serve, in a real browser", () => {
   let page: Page;
   /** Every body the browser received, to look for raw identifiers. */
   const bodies: string[] = [];
-  const run = (...args: string[]) => cli(args, dir, { STRAYHAND_WRITTEN_MAP_ACTOR: "ops-cron" });
+  const run = (...args: string[]) => cli(args, dir, { STRAYMAP_ACTOR: "ops-cron" });
   const shot = (name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true });
 
   /** A raw HTTP request, so Host and the other headers are exactly as given. */
