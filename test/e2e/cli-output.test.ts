@@ -23,7 +23,8 @@ describe("output formats as a user runs them", () => {
     const swept = JSON.parse(sweep.stdout);
     expect(documentSchema.safeParse(swept).error?.issues).toBeUndefined();
     expect(swept.command).toBe("sweep");
-    expect(swept.note).toMatch(/new discover/);
+    // PATHs on the command line feed no review queue, and the note says so.
+    expect(swept.note).toMatch(/^PATHs given on the command line: nothing recorded for the review queue/);
   });
 
   it("csv and sarif never print her raw identifiers either", () => {

@@ -123,15 +123,19 @@ describe("straymap CLI", () => {
   });
 
   it("sweep lists PII columns with type, confidence and why; exit 1, plus 8 while the discoveries are new", () => {
-    const here = tempTree({});
-    const r = cli(["sweep", join(FIXTURES, "sweep"), "--format", "json"], here);
+    const here = tempTree({ "straymap.yaml": `sources:\n  - id: share\n    kind: fs\n    path: ${JSON.stringify(join(FIXTURES, "sweep"))}\n` });
+    // A PATH on the command line: the same findings, but no discovery recorded.
+    const adHoc = cli(["sweep", join(FIXTURES, "sweep"), "--format", "json"], here);
+    expect(adHoc.code).toBe(1);
+    expect(JSON.parse(adHoc.stdout).note).toMatch(/nothing recorded for the review queue/);
+    const r = cli(["sweep", "--format", "json"], here);
     expect(r.code).toBe(9);
     const out = JSON.parse(r.stdout);
     const col3 = out.findings.find((f: any) => f.location.path === "no-header.csv");
     expect(col3).toMatchObject({ kind: "pii-column", piiType: "email", reason: "values", location: { column: "col3" } });
     expect(col3.confidence).toBeGreaterThan(0.8);
     expect(out.note).toMatch(/^7 new discoveries, 0 known/);
-    const again = cli(["sweep", join(FIXTURES, "sweep")], here);
+    const again = cli(["sweep"], here);
     expect(again.code).toBe(1);
     expect(again.stdout).toMatch(/card_number/);
     expect(again.stdout).toMatch(/header\+values/);
