@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { LAZY_VERBS } from "./verbs.js";
+import { ignoreInGit } from "./gitignore.js";
 import { CONFIG_TEMPLATE, MAP_TEMPLATE } from "./init-templates.js";
 import { loadConfig } from "../config/load.js";
 import { mapOverview, type MapOverview } from "../map/overview.js";
@@ -25,7 +26,9 @@ export function registerSetupCommands(program: Command): void {
       }
       // The store and its HMAC key are created now, so the key exists (and can be backed up) before any request.
       new Store(loadConfig("straymap.yaml").store).close();
-      out("created .straymap/ (the store and its hash key hmac.key: keep the key out of git, and back it up apart from the database)");
+      out("created .straymap/ (the store and its hash key hmac.key: back the key up apart from the database)");
+      // The store holds requests' evidence and the key: neither belongs in the repository the map is reviewed in.
+      out(ignoreInGit(".straymap/"));
     });
 
   program

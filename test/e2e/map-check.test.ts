@@ -17,6 +17,16 @@ describe("init and map check", () => {
     expect(cli(["init"], dir).stdout).toMatch(/straymap.yaml exists: left as it is/);
   });
 
+  it("init keeps .straymap/ out of git: .gitignore created, or the line added once", () => {
+    const fresh = tempTree({});
+    expect(cli(["init"], fresh).stdout).toMatch(/wrote \.straymap\/ to \.gitignore/);
+    expect(readFileSync(join(fresh, ".gitignore"), "utf8")).toBe(".straymap/\n");
+    const existing = tempTree({ ".gitignore": "node_modules/\n*.log" });
+    expect(cli(["init"], existing).stdout).toMatch(/added \.straymap\/ to \.gitignore/);
+    expect(cli(["init"], existing).stdout).toMatch(/\.gitignore already leaves out \.straymap\//);
+    expect(readFileSync(join(existing, ".gitignore"), "utf8")).toBe("node_modules/\n*.log\n.straymap/\n");
+  });
+
   it("names unknown sources, systems without an owner and overlapping locations", () => {
     const dir = tempTree({
       "straymap.yaml": "sources:\n  - id: share\n    kind: fs\n    path: .\nmap: data-map.yaml\n",
