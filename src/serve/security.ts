@@ -57,7 +57,8 @@ export function guard(secrets: Secrets, hosts: Set<string>): MiddlewareHandler {
     const host = c.req.header("host") ?? "";
     if (!hosts.has(host)) return c.text(`refused: Host "${host}" is not this server`, 403);
     const origin = c.req.header("origin");
-    if (origin && origin !== "null" && !hosts.has(origin.replace(/^https?:\/\//, ""))) return c.text("refused: a request from another origin", 403);
+    // "null" (a sandboxed frame, a file) is another origin too.
+    if (origin && !hosts.has(origin.replace(/^http:\/\//, ""))) return c.text("refused: a request from another origin", 403);
     const url = new URL(c.req.url);
     const fromUrl = url.searchParams.get("token");
     if (c.req.method === "GET" && same(fromUrl, secrets.token)) {
