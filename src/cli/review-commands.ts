@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import { LAZY_VERBS } from "./verbs.js";
-import { ConfigError, loadConfig, type Config } from "../config/load.js";
+import { ConfigError, type Config } from "../config/load.js";
 import { Store } from "../store/store.js";
+import { withStore } from "../store/with-store.js";
 import { ACTIONS } from "../map/data-map.js";
 import { acceptDiscovery, dismissDiscovery, recordDiscoveries, recordSweep, reviewQueue } from "../review/discoveries.js";
 import { EXIT } from "../report/exit-codes.js";
@@ -56,17 +57,6 @@ export async function sweepWithDiscoveries(config: Config, adHoc: boolean, run: 
     });
   } finally {
     release();
-  }
-}
-
-/** Run `fn` with the config and its store open, and close the store whatever happens. */
-function withStore<T>(configFile: string | undefined, fn: (config: Config, store: Store) => T): T {
-  const config = loadConfig(configFile);
-  const store = new Store(config.store);
-  try {
-    return fn(config, store);
-  } finally {
-    store.close();
   }
 }
 

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { loadConfig, ConfigError, type Config } from "../config/load.js";
+import { ConfigError, type Config } from "../config/load.js";
 import { ConflictError, UsageError } from "../errors.js";
 import { DataMap } from "../map/data-map.js";
 import { mapOverview } from "../map/overview.js";
@@ -10,7 +10,8 @@ import { buildReport } from "../requests/report.js";
 import { reportPrinter } from "../requests/printers/index.js";
 import { requestList, requestView } from "../requests/views.js";
 import { actingAs } from "../store/actor.js";
-import { Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
+import { withStore as openStore } from "../store/with-store.js";
 import { APP_CSS } from "./assets.js";
 import { layout } from "./layout.js";
 import { mapPage } from "./pages/map-page.js";
@@ -37,15 +38,7 @@ type Form = Record<string, string>;
  */
 export function createApp(o: AppOptions): Hono {
   const app = new Hono();
-  const withStore = <T>(fn: (config: Config, store: Store) => T): T => {
-    const config = loadConfig(o.configFile);
-    const store = new Store(config.store);
-    try {
-      return fn(config, store);
-    } finally {
-      store.close();
-    }
-  };
+  const withStore = <T>(fn: (config: Config, store: Store) => T): T => openStore(o.configFile, fn);
   const form = async (c: Context): Promise<Form> => {
     const body = await c.req.parseBody();
     return Object.fromEntries(Object.entries(body).flatMap(([k, v]) => (typeof v === "string" ? [[k, v.trim()]] : [])));

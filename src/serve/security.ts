@@ -41,7 +41,8 @@ export function securityHeaders(c: Context, inlineStyle?: string): void {
   const style = inlineStyle ? `'sha256-${createHash("sha256").update(inlineStyle).digest("base64")}'` : "'self'";
   c.header("Content-Security-Policy", CSP.replace("style-src 'self'", `style-src ${style}`));
   c.header("X-Content-Type-Options", "nosniff");
-  c.header("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: with no-referrer the browser sends "Origin: null" on its own forms.
+  c.header("Referrer-Policy", "same-origin");
   c.header("Cache-Control", "no-store");
   c.header("X-Frame-Options", "DENY");
 }
