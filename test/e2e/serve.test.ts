@@ -70,6 +70,8 @@ describe.skipIf(!haveChromium)("straymap serve, in a real browser", () => {
     expect((await raw("GET", "/map", { Authorization: `Bearer ${token()}`, Host: `attacker.example:${url.port}` })).status).toBe(403);
     // Another site's form posting here.
     expect((await raw("POST", "/review/D-1/dismiss", { ...form, Origin: "http://attacker.example" }, "actor=m&reason=x")).status).toBe(403);
+    // A sandboxed frame or a file posting here says "Origin: null": refused too.
+    expect((await raw("POST", "/review/D-1/dismiss", { ...form, Origin: "null" }, "actor=m&reason=x")).status).toBe(403);
     expect(JSON.parse(run("review", "-f", "json").stdout).discoveries.length).toBeGreaterThan(2);
   });
 
