@@ -32,6 +32,8 @@ export interface RunRef {
   digest: string | null;
   findings: number;
   failures: number;
+  /** Places the run did not fully search (gaps); 0 for runs stored before gaps were counted. */
+  gaps: number;
   /** Task (system) id → places she was found in it by this run. */
   foundIn: Record<string, number>;
 }
@@ -171,6 +173,7 @@ function apply(s: RequestState, e: StoredEvent, d: Data): void {
         digest: (d.digest as string) ?? null,
         findings: Number(d.findings ?? 0),
         failures: typeof d.failures === "number" ? d.failures : Array.isArray(d.failures) ? d.failures.length : 0,
+        gaps: Number(d.gaps ?? 0),
         foundIn: (d.foundIn as Record<string, number>) ?? {},
       });
       return;
