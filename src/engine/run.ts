@@ -13,7 +13,7 @@ import type { CoverageEntry, Finding, IdentifierKind, Item, Location, ProviderFi
 import { describeError } from "./errors.js";
 import { finding } from "../findings.js";
 import { identifierInBytes, identifierInStream } from "./unlocated.js";
-import { removeStaleTemp } from "../readers/zipfile.js";
+import { removeStaleTemp } from "../private-temp.js";
 import type { Job, ItemPlace } from "./jobs.js";
 import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "../limits.js";
 import { anyIdentifierIn } from "./prefilter.js";
