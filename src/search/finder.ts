@@ -16,6 +16,26 @@ export interface Finder {
   prepare(len: number): void;
   /** First position >= from of needle `which` in the prepared data, or -1. */
   indexOf(which: number, len: number, from: number): number;
+  /** The SIMD record-break counter over the region (see RecordBreaks); absent in the portable finder. */
+  readonly breaks?: RecordBreaks;
+}
+
+/**
+ * Counts line and record breaks in `region()[from..to)`, which starts at a
+ * record start; `len` is where the data ends. A line break is LF, CRLF or a
+ * CR alone. `delimiter` >= 0: CSV, where a line break inside quotes is no
+ * record break. Returns the number of record breaks, or -1 when a quote
+ * inside an unquoted CSV field makes the SIMD count unsure (walk the bytes
+ * then). `stop`: return at the first record break. See search.wat.
+ */
+export interface RecordBreaks {
+  count(from: number, to: number, len: number, delimiter: number, stop: boolean): number;
+  /** Line breaks seen by the last count. */
+  lines: number;
+  /** Offset of the last record break counted (its LF or lone CR), -1 if none. */
+  last: number;
+  /** Line breaks up to and including that one. */
+  linesAtLast: number;
 }
 
 /** Portable finder: a case-folded copy searched with Buffer.indexOf. */
@@ -52,6 +72,29 @@ class JsFinder implements Finder {
 // WebAssembly memory layout: the folded needles first, the data region after them.
 const PAGE = 65536;
 const NEEDLE_AREA = PAGE;
+const SPARE = 64;
+
+/** The kernel's `records` export, reading its results from the kernel's globals. */
+class WasmBreaks implements RecordBreaks {
+  lines = 0;
+  last = -1;
+  linesAtLast = 0;
+  private readonly records: (data: number, from: number, to: number, len: number, delim: number, csv: number, stop: number) => number;
+  private readonly globals: { lines: WebAssembly.Global; last: WebAssembly.Global; linesAtLast: WebAssembly.Global };
+
+  constructor(exports: WebAssembly.Exports) {
+    this.records = exports.records as WasmBreaks["records"];
+    this.globals = exports as unknown as WasmBreaks["globals"];
+  }
+
+  count(from: number, to: number, len: number, delimiter: number, stop: boolean): number {
+    const n = this.records(NEEDLE_AREA, from, to, len, delimiter & 0xff, delimiter >= 0 ? 1 : 0, stop ? 1 : 0);
+    this.lines = this.globals.lines.value as number;
+    this.last = this.globals.last.value as number;
+    this.linesAtLast = this.globals.linesAtLast.value as number;
+    return n;
+  }
+}
 
 /** SIMD finder: searches the data in place, folding case on the fly (see search.wat). */
 class WasmFinder implements Finder {
@@ -59,11 +102,13 @@ class WasmFinder implements Finder {
   private readonly find: (data: number, len: number, needle: number, k: number, from: number) => number;
   private readonly needles: { at: number; length: number; folded: Buffer }[] = [];
   private view: Buffer;
+  readonly breaks: RecordBreaks;
 
   constructor(module: WebAssembly.Module, literals: string[]) {
     const instance = new WebAssembly.Instance(module);
     this.memory = instance.exports.memory as WebAssembly.Memory;
     this.find = instance.exports.find as WasmFinder["find"];
+    this.breaks = new WasmBreaks(instance.exports);
     this.view = Buffer.from(this.memory.buffer);
     let at = 0;
     for (const l of literals) {
@@ -76,13 +121,13 @@ class WasmFinder implements Finder {
   }
 
   region(capacity: number): Buffer {
-    // 16 spare bytes: the SIMD loop never reads past the data, but keep the margin explicit.
-    const needed = NEEDLE_AREA + capacity + 16;
+    // Spare bytes after the data: `records` reads whole 64-byte blocks (and masks what is past the end).
+    const needed = NEEDLE_AREA + capacity + SPARE;
     if (this.memory.buffer.byteLength < needed) {
       this.memory.grow(Math.ceil((needed - this.memory.buffer.byteLength) / PAGE));
     }
     if (this.view.buffer !== this.memory.buffer) this.view = Buffer.from(this.memory.buffer);
-    return this.view.subarray(NEEDLE_AREA, this.view.length - 16);
+    return this.view.subarray(NEEDLE_AREA, this.view.length - SPARE);
   }
 
   prepare(): void {}
