@@ -16,6 +16,8 @@ export interface Finder {
   prepare(len: number): void;
   /** First position >= from of needle `which` in the prepared data, or -1. */
   indexOf(which: number, len: number, from: number): number;
+  /** First position >= from where any needle starts, or -1 (one pass for all of them). */
+  indexOfAny(len: number, from: number): number;
   /** The SIMD record-break counter over the region (see RecordBreaks); absent in the portable finder. */
   readonly breaks?: RecordBreaks;
 }
@@ -67,6 +69,15 @@ class JsFinder implements Finder {
     const at = this.folded.subarray(0, len).indexOf(this.needles[which], from);
     return at;
   }
+
+  indexOfAny(len: number, from: number): number {
+    let first = -1;
+    for (let i = 0; i < this.needles.length; i++) {
+      const at = this.indexOf(i, len, from);
+      if (at !== -1 && (first === -1 || at < first)) first = at;
+    }
+    return first;
+  }
 }
 
 // WebAssembly memory layout: the folded needles first, the data region after them.
@@ -100,7 +111,10 @@ class WasmBreaks implements RecordBreaks {
 class WasmFinder implements Finder {
   private readonly memory: WebAssembly.Memory;
   private readonly find: (data: number, len: number, needle: number, k: number, from: number) => number;
+  private readonly findAny: (data: number, len: number, table: number, n: number, from: number) => number;
   private readonly needles: { at: number; length: number; folded: Buffer }[] = [];
+  /** Where the (offset, length) pairs of the needles are, for findAny. */
+  private readonly table: number;
   private view: Buffer;
   readonly breaks: RecordBreaks;
 
@@ -108,6 +122,7 @@ class WasmFinder implements Finder {
     const instance = new WebAssembly.Instance(module);
     this.memory = instance.exports.memory as WebAssembly.Memory;
     this.find = instance.exports.find as WasmFinder["find"];
+    this.findAny = instance.exports.findAny as WasmFinder["findAny"];
     this.breaks = new WasmBreaks(instance.exports);
     this.view = Buffer.from(this.memory.buffer);
     let at = 0;
@@ -118,6 +133,10 @@ class WasmFinder implements Finder {
       this.needles.push({ at, length: folded.length, folded });
       at += folded.length;
     }
+    this.table = (at + 7) & ~7;
+    if (this.table + 8 * literals.length > NEEDLE_AREA) throw new Error("identifiers too long for the search kernel");
+    const pairs = new Int32Array(this.memory.buffer, this.table, 2 * literals.length);
+    this.needles.forEach((n, i) => pairs.set([n.at, n.length], 2 * i));
   }
 
   region(capacity: number): Buffer {
@@ -140,6 +159,10 @@ class WasmFinder implements Finder {
     const a = data.indexOf(n.folded[0], from);
     const b = data.indexOf(n.folded[0] & ~0x20, from);
     return a === -1 ? b : b === -1 ? a : Math.min(a, b);
+  }
+
+  indexOfAny(len: number, from: number): number {
+    return this.needles.length ? this.findAny(NEEDLE_AREA, len, this.table, this.needles.length, from) : -1;
   }
 }
 

@@ -82,9 +82,7 @@ export class RecordScanner {
     const hits: number[] = [];
     if (this.literals) {
       this.finder.prepare(data.length);
-      for (let n = 0; n < this.literals; n++) {
-        for (let at = this.finder.indexOf(n, data.length, 0); at !== -1; at = this.finder.indexOf(n, data.length, at + 1)) hits.push(at);
-      }
+      for (let at = this.finder.indexOfAny(data.length, 0); at !== -1; at = this.finder.indexOfAny(data.length, at + 1)) hits.push(at);
     }
     if (this.pattern) {
       const re = this.pattern;

@@ -25,7 +25,7 @@
     (block $yes (result i32)
       (block $no
         (loop $next
-          (br_if $yes (i32.const 1) (i32.eqz (local.get $n)))
+          (br_if $yes (i32.const 1) (i32.le_s (local.get $n) (i32.const 0)))
           (br_if $no
             (i32.ne (i32.or (i32.load8_u (local.get $p)) (i32.const 0x20))
                     (i32.load8_u (local.get $q))))
@@ -35,9 +35,9 @@
           (br $next)))
       (i32.const 0)))
 
-  (func (export "find") (param $data i32) (param $len i32) (param $needle i32) (param $k i32) (param $from i32) (result i32)
+  (func $find (export "find") (param $data i32) (param $len i32) (param $needle i32) (param $k i32) (param $from i32) (result i32)
     (local $i i32) (local $first v128) (local $last v128) (local $fold v128)
-    (local $mask i32) (local $bit i32) (local $at i32) (local $end i32)
+    (local $mask i32) (local $bit i32) (local $at i32) (local $end i32) (local $p i32) (local $q i32) (local $step i32)
     (if (i32.lt_s (local.get $len) (local.get $k)) (then (return (i32.const -1))))
     (local.set $first (i8x16.splat (i32.load8_u (local.get $needle))))
     (local.set $last (i8x16.splat (i32.load8_u (i32.add (local.get $needle) (i32.sub (local.get $k) (i32.const 1))))))
@@ -48,15 +48,26 @@
     (block $simd_done
       (loop $block
         (br_if $simd_done (i32.ge_s (local.get $i) (local.get $end)))
+        ;; 32 bytes a turn while they fit (one branch for both halves), else 16.
+        (local.set $p (i32.add (local.get $data) (local.get $i)))
+        (local.set $q (i32.add (local.get $p) (i32.sub (local.get $k) (i32.const 1))))
         (local.set $mask
           (i8x16.bitmask
             (v128.and
-              (i8x16.eq
-                (v128.or (v128.load (i32.add (local.get $data) (local.get $i))) (local.get $fold))
-                (local.get $first))
-              (i8x16.eq
-                (v128.or (v128.load (i32.add (i32.add (local.get $data) (local.get $i)) (i32.sub (local.get $k) (i32.const 1)))) (local.get $fold))
-                (local.get $last)))))
+              (i8x16.eq (v128.or (v128.load (local.get $p)) (local.get $fold)) (local.get $first))
+              (i8x16.eq (v128.or (v128.load (local.get $q)) (local.get $fold)) (local.get $last)))))
+        (local.set $step (i32.const 16))
+        (if (i32.lt_s (i32.add (local.get $i) (i32.const 16)) (local.get $end))
+          (then
+            (local.set $mask
+              (i32.or (local.get $mask)
+                (i32.shl
+                  (i8x16.bitmask
+                    (v128.and
+                      (i8x16.eq (v128.or (v128.load offset=16 (local.get $p)) (local.get $fold)) (local.get $first))
+                      (i8x16.eq (v128.or (v128.load offset=16 (local.get $q)) (local.get $fold)) (local.get $last))))
+                  (i32.const 16))))
+            (local.set $step (i32.const 32))))
         (block $bits_done
           (loop $bits
             (br_if $bits_done (i32.eqz (local.get $mask)))
@@ -69,7 +80,7 @@
               (then (return (local.get $at))))
             (local.set $mask (i32.and (local.get $mask) (i32.sub (local.get $mask) (i32.const 1))))
             (br $bits)))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (local.get $step)))
         (br $block)))
     ;; The last positions, one by one.
     (block $tail_done
@@ -79,6 +90,42 @@
           (then (return (local.get $i))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tail)))
+    (i32.const -1))
+
+  ;; findAny(data, len, table, n, from): the first i >= from where any of the
+  ;; n needles listed at table (pairs of i32: needle offset, length k >= 1)
+  ;; matches as in find, or -1. The data is taken 16 KiB at a time and each
+  ;; needle searched in that window while it is in the L1 cache: one pass over
+  ;; memory for all needles, and find's tight loop kept (one loop testing
+  ;; every needle per block was measured slower).
+  (func (export "findAny") (param $data i32) (param $len i32) (param $table i32) (param $n i32) (param $from i32) (result i32)
+    (local $w i32) (local $wEnd i32) (local $j i32) (local $e i32) (local $k i32) (local $at i32) (local $best i32)
+    (local.set $w (local.get $from))
+    (loop $window
+      (if (i32.ge_s (local.get $w) (local.get $len)) (then (return (i32.const -1))))
+      (local.set $wEnd (i32.add (local.get $w) (i32.const 16384)))
+      (if (i32.gt_s (local.get $wEnd) (local.get $len)) (then (local.set $wEnd (local.get $len))))
+      (local.set $best (i32.const -1))
+      (local.set $j (i32.const 0))
+      (block $needles_done
+        (loop $needles
+          (br_if $needles_done (i32.ge_s (local.get $j) (local.get $n)))
+          (local.set $e (i32.add (local.get $table) (i32.shl (local.get $j) (i32.const 3))))
+          (local.set $k (i32.load offset=4 (local.get $e)))
+          ;; Only starts before wEnd: the data handed to find ends k-1 bytes after it.
+          (local.set $at
+            (call $find (local.get $data)
+              (select (local.get $len) (i32.add (local.get $wEnd) (i32.sub (local.get $k) (i32.const 1)))
+                      (i32.lt_s (local.get $len) (i32.add (local.get $wEnd) (i32.sub (local.get $k) (i32.const 1)))))
+              (i32.load (local.get $e)) (local.get $k) (local.get $w)))
+          (if (i32.and (i32.ne (local.get $at) (i32.const -1))
+                       (i32.or (i32.eq (local.get $best) (i32.const -1)) (i32.lt_s (local.get $at) (local.get $best))))
+            (then (local.set $best (local.get $at))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $needles)))
+      (if (i32.ne (local.get $best) (i32.const -1)) (then (return (local.get $best))))
+      (local.set $w (local.get $wEnd))
+      (br $window))
     (i32.const -1))
 
   ;; Bit i set when byte i of the 64 bytes in a..d equals the byte in every lane of c.

@@ -34,6 +34,28 @@ describe("record locator: SIMD counts against the byte walk", () => {
     expect(createFinder(["ab"]).breaks).toBeDefined();
   });
 
+  it("property: one pass for several needles (SIMD) finds what the portable finder finds", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("alice", "ALICE", "cus_8Hq2LmZ4", "x", "@", "`", "\n", "alic", "e@", " ", "0", "4"), { maxLength: 80 }),
+        fc.uniqueArray(fc.constantFrom("alice", "cus_8hq2lmz4", "a", "e@", "4", "x@ab"), { minLength: 1, maxLength: 4 }),
+        (parts, literals) => {
+          const data = Buffer.from(parts.join(""), "latin1");
+          const positions = (portable: boolean) => {
+            const f = createFinder(literals, portable);
+            data.copy(f.region(data.length));
+            f.prepare(data.length);
+            const out: number[] = [];
+            for (let at = f.indexOfAny(data.length, 0); at !== -1; at = f.indexOfAny(data.length, at + 1)) out.push(at);
+            return out;
+          };
+          expect(positions(false)).toEqual(positions(true));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it("property: any bytes, CSV or lines, any chunking, with or without the header", () => {
     fc.assert(
       fc.property(
