@@ -44,6 +44,15 @@ async function findingsOf(units: AsyncIterable<Unit[]>) {
   return out.sort();
 }
 
+/** Findings from the located records and from parsing all of a CSV pushed in chunks of `sizes`. */
+async function csvBothWays(data: Buffer, sizes: number[]) {
+  const sniffed = sniffEncoding(data);
+  const plan = csvFormat.locate!(data, sniffed, "x.csv")!;
+  const located = await findingsOf(plan.units(recordsWithHits(asAsync(chunked(data, sizes)), needlesOf(matcher), plan.split), sniffed));
+  const full = await findingsOf(readCsv(Readable.from([data]), "x.csv", { budget: new Budget(DEFAULT_LIMITS), tmpDir: tmpdir() }));
+  return { located, full };
+}
+
 const FIELDS = ["alice@example.com", "ALICE@Example.COM", "bob@example.com", "cus_8Hq2LmZ4", "x", "", "a,b", 'say "hi"', "two\nlines", "crlf\r\nin field", "+1 (415) 555-0132", "malice@example.com", "Zoë", "5\" screen"];
 const quote = (f: string) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
 
@@ -92,11 +101,7 @@ describe("record locator", () => {
         fc.boolean(),
         async (rows, eol, sizes, trailingEol) => {
           const csv = ["name,email,id,notes", ...rows.map((r) => r.map(quote).join(","))].join(eol) + (trailingEol ? eol : "");
-          const data = Buffer.from(csv, "utf8");
-          const sniffed = sniffEncoding(data);
-          const plan = csvFormat.locate!(data, sniffed, "x.csv")!;
-          const located = await findingsOf(plan.units(recordsWithHits(asAsync(chunked(data, sizes)), needlesOf(matcher), plan.split), sniffed));
-          const full = await findingsOf(readCsv(Readable.from([data]), "x.csv", { budget: new Budget(DEFAULT_LIMITS), tmpDir: tmpdir() }));
+          const { located, full } = await csvBothWays(Buffer.from(csv, "utf8"), sizes);
           expect(located).toEqual(full);
         },
       ),
@@ -116,11 +121,7 @@ describe("record locator", () => {
         async (places, planted, eol, sizes) => {
           const rows = Array.from({ length: 4_000 }, (_, i) => filler(i));
           places.forEach((at, n) => (rows[at] = planted[n].map(quote).join(",")));
-          const data = Buffer.from(['"name","email","id","notes"', ...rows].join(eol) + eol, "utf8");
-          const sniffed = sniffEncoding(data);
-          const plan = csvFormat.locate!(data, sniffed, "x.csv")!;
-          const located = await findingsOf(plan.units(recordsWithHits(asAsync(chunked(data, sizes)), needlesOf(matcher), plan.split), sniffed));
-          const full = await findingsOf(readCsv(Readable.from([data]), "x.csv", { budget: new Budget(DEFAULT_LIMITS), tmpDir: tmpdir() }));
+          const { located, full } = await csvBothWays(Buffer.from(['"name","email","id","notes"', ...rows].join(eol) + eol, "utf8"), sizes);
           expect(located).toEqual(full);
         },
       ),
