@@ -1,4 +1,5 @@
-;; Case-folded substring search with WebAssembly SIMD, for the byte prefilter.
+;; Case-folded substring search with WebAssembly SIMD, for the byte prefilter,
+;; and the line and record break counts of the record locator.
 ;;
 ;; find(data, len, needle, k, from) returns the first i >= from where the k
 ;; bytes at data+i, each OR-ed with 0x20, equal the k bytes at needle (which
@@ -7,10 +8,9 @@
 ;;
 ;; The SIMD loop is the "generic SIMD" substring search (W. Mula): compare
 ;; the needle's first byte at 16 positions and its last byte k-1 further on;
-;; only positions where both agree are compared in full. k must be >= 2.
-;;
-;; records(...) counts line and record breaks for the record locator; see
-;; its comment below.
+;; only positions where both agree are compared in full. k >= 1.
+;; findAny(...) does that for several needles in one pass over memory, and
+;; records(...) counts line and record breaks; see their comments below.
 ;;
 ;; Build: node scripts/build-wasm.mjs (run by npm run build).
 (module
@@ -20,7 +20,7 @@
   (global $last (export "last") (mut i32) (i32.const -1))
   (global $linesAtLast (export "linesAtLast") (mut i32) (i32.const 0))
 
-  ;; 1 when the n bytes at p, case-folded, equal the n bytes at q.
+  ;; 1 when the n bytes at p, case-folded, equal the n bytes at q (n <= 0: 1).
   (func $equal (param $p i32) (param $q i32) (param $n i32) (result i32)
     (block $yes (result i32)
       (block $no
