@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { foldInPlace, foldedNeedle } from "./bytes.js";
 
 /**
@@ -167,7 +168,8 @@ let compiled: WebAssembly.Module | null | undefined;
 function kernel(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   const here = fileURLToPath(import.meta.url);
-  const file = [here.replace(/finder\.(js|ts)$/, "search.wasm"), here.replace(/\/src\/search\/finder\.ts$/, "/dist/src/search/search.wasm")].find(
+  // Beside this module (dist/src/search), beside the CLI bundle's chunks (dist/src/cli), or built from these sources.
+  const file = [join(dirname(here), "search.wasm"), join(dirname(here), "../search/search.wasm"), here.replace(/\/src\/search\/finder\.ts$/, "/dist/src/search/search.wasm")].find(
     (f) => f !== here && existsSync(f),
   );
   try {
