@@ -15,7 +15,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist/src/cli/main.js");
+const cli = join(root, "dist/src/cli/straymap.js");
 const gb = Number(process.env.BENCH_GB ?? 1);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const EMAIL = "alice@example.com";
