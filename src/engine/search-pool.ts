@@ -2,11 +2,15 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { LocatedRecord, SplitOptions } from "../search/locate.js";
 import { SkipError } from "../errors.js";
 import type { Needles } from "../search/byte-search.js";
 import { AsyncQueue } from "./queue.js";
+import { lazy } from "../lazy.js";
+
+// Loaded with the first worker: small files are searched in the main thread and never need it.
+const workerThreads = lazy<typeof import("node:worker_threads")>("node:worker_threads");
 import type { SearchMessage, SearchTask } from "../search/search-worker.js";
 
 /** The compiled worker next to this module (dist), or the built copy when running from sources (tests). */
@@ -71,7 +75,7 @@ export class SearchPool {
 
   private spawn() {
     // A search needs a few buffers, not a big heap.
-    const slot: { worker: Worker; job?: Job } = { worker: new Worker(this.file!, { resourceLimits: { maxOldGenerationSizeMb: 64 } }) };
+    const slot: { worker: Worker; job?: Job } = { worker: new (workerThreads().Worker)(this.file!, { resourceLimits: { maxOldGenerationSizeMb: 64 } }) };
     slot.worker.on("message", (m: SearchMessage) => {
       const job = slot.job;
       if (!job || job.task.id !== m.id) return;
