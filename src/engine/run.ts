@@ -18,6 +18,7 @@ import type { Job, ItemPlace } from "./jobs.js";
 import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "../limits.js";
 import { anyIdentifierIn } from "./prefilter.js";
 import { AsyncQueue } from "./queue.js";
+import { FindingCap } from "./finding-cap.js";
 import type { Source, SourceSession } from "./scanner.js";
 import { SearchPool } from "./search-pool.js";
 
@@ -165,11 +166,19 @@ export class Engine {
       ...(ctx.members.length ? { member: ctx.members.join("!/") } : {}),
       ...providerFields(ctx.loc),
     };
-    const settle = (entry: Partial<CoverageEntry>) => emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry } as CoverageEntry });
+    // Past limits.maxFindingsPerColumn, a column's findings are counted on the item's coverage entry, not listed.
+    const cap = new FindingCap(this.limits.maxFindingsPerColumn);
+    const settle = (entry: Partial<CoverageEntry>) => {
+      const unlisted = cap.unlisted();
+      emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry, ...(unlisted.length ? { unlisted } : {}) } as CoverageEntry });
+    };
     let located = false;
     const progress = { opened: false };
     const tracked = (e: ScanEvent) => {
-      if (e.type === "finding") located = true;
+      if (e.type === "finding") {
+        located = true;
+        if (!cap.admit(e.finding)) return;
+      }
       emit(e);
     };
     try {
