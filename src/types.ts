@@ -293,7 +293,9 @@ export type Enumerated = { item: Item } | { settled: CoverageEntry };
 export type ScanEvent =
   | { type: "finding"; finding: Finding }
   | { type: "coverage"; entry: CoverageEntry }
-  | { type: "warning"; source: string; message: string };
+  | { type: "warning"; source: string; message: string }
+  /** An item being read: bytes of it gone through so far (big local files; its coverage entry ends it). */
+  | { type: "progress"; source: string; uri: string; path: string; bytes: number };
 
 /** A run gathered: the `--format json` shape (plus warnings, printed on stderr). */
 export interface RunResult {

@@ -1,4 +1,4 @@
-import type { Finding, Unlisted } from "../types.js";
+import type { Finding, Location, Unlisted } from "../types.js";
 
 /**
  * Keeps the first `max` findings of each column of one item (each JSON field
@@ -11,9 +11,14 @@ export class FindingCap {
 
   constructor(private readonly max: number) {}
 
+  /** Whether a finding of this kind at this place would be listed (its evidence is then worth making). */
+  wouldList(kind: Finding["kind"], what: string, location: Location): boolean {
+    return (this.columns.get(columnOf(kind, what, location).key)?.listed ?? 0) < this.max;
+  }
+
   /** Whether to list this finding; when not, it is counted in `unlisted()`. */
   admit(f: Finding): boolean {
-    const { key, where } = columnOf(f);
+    const { key, where } = columnOf(f.kind, whatOf(f).identifier ?? whatOf(f).piiType ?? "", f.location);
     let column = this.columns.get(key);
     if (!column) this.columns.set(key, (column = { listed: 0 }));
     if (column.listed < this.max) {
@@ -43,13 +48,11 @@ function whatOf(f: Finding): Pick<Unlisted, "identifier" | "piiType"> {
 }
 
 /** The column a finding belongs to, as a key and as the fields that name it. */
-function columnOf(f: Finding): { key: string; where: Pick<Unlisted, "sheet" | "column" | "jsonPath" | "part"> } {
-  const loc = f.location;
+function columnOf(kind: Finding["kind"], what: string, loc: Location): { key: string; where: Pick<Unlisted, "sheet" | "column" | "jsonPath" | "part"> } {
   let where: Pick<Unlisted, "sheet" | "column" | "jsonPath" | "part">;
   if (loc.jsonPath !== undefined) where = { jsonPath: loc.jsonPath.replace(/\[\d+\]/g, "[*]") };
   else if (loc.column !== undefined) where = { ...(loc.sheet !== undefined ? { sheet: loc.sheet } : {}), column: loc.column };
   else if (loc.part !== undefined) where = { part: loc.part };
   else where = {};
-  const what = f.kind === "pii-column" ? f.piiType : (f.identifier ?? "");
-  return { key: JSON.stringify([f.kind, what, loc.member ?? "", where]), where };
+  return { key: JSON.stringify([kind, what, loc.member ?? "", where]), where };
 }

@@ -48,11 +48,15 @@ interface ItemContext {
   /** Location fields inherited from the container (mail message id, part). */
   loc: Partial<Location>;
   budget: Budget;
+  /** The item's findings past limits.maxFindingsPerColumn are counted here, not listed. */
+  cap?: FindingCap;
 }
 
 /** Files smaller than this are searched in the main thread: a worker round trip costs more. */
 const POOL_MIN_BYTES = 512 * 1024;
 const NO_HIT = "searched every byte: no form of any identifier";
+/** Events waiting for the consumer before readers pause (their memory, not their number, is the point). */
+const MAX_QUEUED_EVENTS = 2048;
 
 /** Left unread on purpose (over limits.maxFileSize): a gap, and not read a second time to look for her. */
 class Unread extends SkipError {}
@@ -62,6 +66,8 @@ export class Engine {
   private readonly limits: Limits;
   private readonly tmp: string;
   private readonly pool: SearchPool;
+  /** The run's events not yet taken by the consumer: readers wait while it is long (backpressure). */
+  private events?: AsyncQueue<ScanEvent>;
 
   constructor(
     private readonly job: Job,
@@ -76,6 +82,7 @@ export class Engine {
 
   run(sources: Source[]): AsyncIterable<ScanEvent> {
     const queue = new AsyncQueue<ScanEvent>();
+    this.events = queue;
     const limit = pLimit(this.limits.concurrency);
     const running = new Set<Promise<void>>();
     const drive = async () => {
@@ -182,7 +189,7 @@ export class Engine {
       emit(e);
     };
     try {
-      const outcome = await this.readContent(item, ctx, base, tracked, progress);
+      const outcome = await this.readContent(item, { ...ctx, cap }, base, tracked, progress);
       settle({ status: outcome.status ?? "scanned", ...(outcome.reason ? { reason: outcome.reason } : {}), bytes: outcome.bytes, method: outcome.method });
     } catch (e) {
       // Not read to the end, and nobody chose to leave it out: a gap (or a failure), never a plain skip.
@@ -284,7 +291,8 @@ export class Engine {
       return { status: "skipped", reason: declinedNow };
     }
 
-    const place: ItemPlace = { base, loc: ctx.loc, showValues: this.options.showValues ?? false };
+    const cap = ctx.cap;
+    const place: ItemPlace = { base, loc: ctx.loc, showValues: this.options.showValues ?? false, ...(cap ? { listed: (kind, what, location) => cap.wouldList(kind, what, location) } : {}) };
     const work = job.begin(place);
     let units: AsyncIterable<Unit[]>;
     let method = "read in full";
@@ -296,7 +304,8 @@ export class Engine {
       if (item.localPath && !sniffed.encoding.startsWith("utf-16") && (item.size ?? 0) > POOL_MIN_BYTES && this.pool.available) {
         // Big local files are searched in worker threads, one per core.
         await drain(chunks);
-        const result = this.pool.search(item.localPath, needles, plan?.split, item.size);
+        const read = (bytes: number) => emit({ type: "progress", source: item.source, uri: item.uri, path: item.path, bytes });
+        const result = this.pool.search(item.localPath, needles, plan?.split, item.size, read);
         if (!(await result.found)) return { method: NO_HIT + note, bytes: item.size };
         records = plan ? result.records : undefined;
       } else if (plan && !item.chunks) {
@@ -337,6 +346,8 @@ export class Engine {
             for (const f of work.unit(unit)) emit({ type: "finding", finding: this.withSystem(f) });
           }
         }
+        // A consumer slower than the readers (a printer, a pipe) holds them back rather than queueing every event.
+        if (this.events && this.events.size > MAX_QUEUED_EVENTS) await this.events.room(MAX_QUEUED_EVENTS / 2);
       }
     } catch (e) {
       // A head cut off mid-record may not parse to the end; the rows before it are the sample.
