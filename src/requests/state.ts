@@ -31,6 +31,8 @@ export interface RunRef {
   phase: "before deletion" | "verification";
   digest: string | null;
   findings: number;
+  /** Places counted past limits.maxFindingsPerColumn and not listed one by one. */
+  unlisted?: number;
   failures: number;
   /** Task (system) id → places she was found in it by this run. */
   foundIn: Record<string, number>;
@@ -170,6 +172,7 @@ function apply(s: RequestState, e: StoredEvent, d: Data): void {
         phase: (d.phase as RunRef["phase"]) ?? (deleting ? "verification" : "before deletion"),
         digest: (d.digest as string) ?? null,
         findings: Number(d.findings ?? 0),
+        unlisted: Array.isArray(d.unlisted) ? (d.unlisted as { findings: number }[]).reduce((n, u) => n + u.findings, 0) : 0,
         failures: typeof d.failures === "number" ? d.failures : Array.isArray(d.failures) ? d.failures.length : 0,
         foundIn: (d.foundIn as Record<string, number>) ?? {},
       });
