@@ -386,7 +386,9 @@ export class Engine {
   }
 
   private withSystem(f: Finding): Finding {
-    return { ...f, system: this.options.systemFor?.(f.source, f.location) ?? null };
+    // Without a data map every finding stays unmapped (null, as finding() made it): no copy.
+    if (!this.options.systemFor) return f.system === null ? f : { ...f, system: null };
+    return { ...f, system: this.options.systemFor(f.source, f.location) ?? null };
   }
 }
 

@@ -288,12 +288,19 @@ export function splitPlain(record: string, delimiter: string): string[] | undefi
  * the units readCsv would give. The header (which may sit below title rows)
  * was found in the file's head, so only records with hits are needed.
  */
+const UNITS_PER_BATCH = 512;
+
 async function* locatedCsvUnits(records: AsyncIterable<LocatedRecord[]>, sniffed: Sniffed, layout: CsvLayout): AsyncGenerator<Unit[]> {
   const text = recordText(sniffed);
   const table = new CsvTable(layout);
   for await (const batch of records) {
-    const units: Unit[] = [];
+    let units: Unit[] = [];
     for (const r of batch) {
+      // A chunk may hold thousands of records with a hit: handed on a few hundred cells at a time, so they die young.
+      if (units.length >= UNITS_PER_BATCH) {
+        yield units;
+        units = [];
+      }
       let parsed: string[];
       try {
         const record = text(r);
