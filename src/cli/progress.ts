@@ -54,7 +54,8 @@ export class ProgressLine {
 
   private count(e: ScanEvent): void {
     if (e.type === "progress") {
-      this.reading.set(e.uri, e.bytes);
+      // A second pass over an item (to locate what the first found) starts again from 0: the line never goes back.
+      this.reading.set(e.uri, Math.max(e.bytes, this.reading.get(e.uri) ?? 0));
       this.last = e.path;
     } else if (e.type === "coverage") {
       this.items++;

@@ -19,6 +19,7 @@ import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "../limits.js";
 import { anyIdentifierIn } from "./prefilter.js";
 import { AsyncQueue } from "./queue.js";
 import { FindingCap } from "./finding-cap.js";
+import { metered } from "./read-progress.js";
 import type { Source, SourceSession } from "./scanner.js";
 import { SearchPool } from "./search-pool.js";
 
@@ -252,8 +253,11 @@ export class Engine {
     // A head is a fair sample of some formats: of a big object, read only that (a Range GET).
     const prefix = job.prefixBytes && named?.prefixReadable && item.openPrefix && (item.size ?? 0) > job.prefixBytes ? job.prefixBytes : undefined;
     // Items that offer a fast sequential read are sniffed through it; readers get a fresh stream.
-    const source = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
-    const { head, chunks } = await peek(source as AsyncIterable<Buffer>);
+    const opened = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
+    // Bytes of a top-level item gone through, for the progress line (members are inside their item's bytes).
+    const read = (bytes: number) => emit({ type: "progress", source: item.source, uri: item.uri, path: item.path, bytes });
+    const source = ctx.depth === 0 ? metered(opened as AsyncIterable<Buffer>, read) : (opened as AsyncIterable<Buffer>);
+    const { head, chunks } = await peek(source);
     progress.opened = true;
     if (head.length === 0) return { method: "empty", bytes: 0 };
     let sniffed = sniffEncoding(head);
@@ -304,7 +308,6 @@ export class Engine {
       if (item.localPath && !sniffed.encoding.startsWith("utf-16") && (item.size ?? 0) > POOL_MIN_BYTES && this.pool.available) {
         // Big local files are searched in worker threads, one per core.
         await drain(chunks);
-        const read = (bytes: number) => emit({ type: "progress", source: item.source, uri: item.uri, path: item.path, bytes });
         const result = this.pool.search(item.localPath, needles, plan?.split, item.size, read);
         if (!(await result.found)) return { method: NO_HIT + note, bytes: item.size };
         records = plan ? result.records : undefined;

@@ -5,7 +5,8 @@ import { reasonGroup, summarize } from "../../src/engine/coverage.js";
 import { CSV_OPTIONS, splitPlain } from "../../src/readers/csv.js";
 import { AsyncQueue } from "../../src/engine/queue.js";
 import type { CoverageEntry, CustomerMatch } from "../../src/types.js";
-import { scanAll, tempTree } from "../harness/helpers.js";
+import { scan } from "../../src/index.js";
+import { emptyConfig, scanAll, tempTree } from "../harness/helpers.js";
 
 /** A CSV where she is on every row, in two columns. */
 function everyRow(rows: number): string {
@@ -87,5 +88,20 @@ describe("the run's event queue", () => {
     q.push(99);
     expect(q.size).toBe(0);
     await q.room(0);
+  });
+});
+
+describe("progress events", () => {
+  it("a big file reports the bytes gone through before its coverage entry ends it", async () => {
+    const dir = tempTree({ "export.csv": everyRow(12_000) });
+    const file = join(dir, "export.csv");
+    const seen: { type: string; bytes?: number }[] = [];
+    for await (const e of scan({ paths: [file], customer: { emails: ["alice@example.com"] }, config: emptyConfig() })) {
+      if (e.type === "progress") seen.push({ type: e.type, bytes: e.bytes });
+      else if (e.type === "coverage") seen.push({ type: e.type, bytes: e.entry.bytes });
+    }
+    const size = Buffer.byteLength(everyRow(12_000));
+    expect(seen.at(-1)).toEqual({ type: "coverage", bytes: size });
+    expect(seen.filter((e) => e.type === "progress").at(-1)).toEqual({ type: "progress", bytes: size });
   });
 });
