@@ -201,7 +201,7 @@ export function registerRequestCommands(program: Command): void {
         for (const t of s.tasks) out(`  ${t.system.padEnd(28)} ${(t.outcome ?? "pending").padEnd(13)} ${t.name}${t.by ? `  (${t.by}, ${t.at})` : ""}`);
         out("\nruns:");
         if (!s.runs.length) out("  none");
-        for (const r of s.runs) out(`  run ${r.run}  ${r.at}  ${r.phase}  ${r.findings} findings${r.unlisted ? ` (and ${r.unlisted} more counted, not listed)` : ""}, ${r.failures} not read  sources ${r.sources.join(", ")}`);
+        for (const r of s.runs) out(`  run ${r.run}  ${r.at}  ${r.phase}  ${r.findings} findings${r.unlisted ? ` (and ${r.unlisted.reduce((n, u) => n + u.findings, 0)} more counted, not listed)` : ""}, ${r.failures} not read  sources ${r.sources.join(", ")}`);
         out("\nevents:");
         for (const e of store.events.list(id)) out(`  ${String(e.seq).padStart(4)}  ${e.at}  ${e.actor}  ${e.type}`);
       }),

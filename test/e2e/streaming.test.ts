@@ -23,5 +23,8 @@ describe("scan --request whose output goes away", () => {
     expect(piped.stderr).toMatch(/stored as run 1 of REQ-0001/);
     const show = cli(["request", "show", "REQ-0001"], dir).stdout;
     expect(show).toMatch(/run 1 .* 2000 findings \(and 4000 more counted, not listed\)/);
+    // The proof names each column with what it counted, in the system of the file's listed findings.
+    const report = cli(["request", "report", "REQ-0001"], dir).stdout;
+    expect(report).toMatch(/\| export\.csv \| and 200 more rows in column email\\_7 \(rows 102–301\), email ×200, not listed one by one \| email \| 200 \| unmapped copy: share:export\.csv \|/);
   });
 });
