@@ -13,19 +13,20 @@ export class FindingCap {
 
   /** Whether a finding of this kind at this place would be listed (its evidence is then worth making). */
   wouldList(kind: Finding["kind"], what: string, location: Location): boolean {
-    return (this.columns.get(columnOf(kind, what, location).key)?.listed ?? 0) < this.max;
+    return (this.columns.get(keyOf(kind, what, location))?.listed ?? 0) < this.max;
   }
 
   /** Whether to list this finding; when not, it is counted in `unlisted()`. */
   admit(f: Finding): boolean {
-    const { key, where } = columnOf(f.kind, whatOf(f).identifier ?? whatOf(f).piiType ?? "", f.location);
+    const what = whatOf(f);
+    const key = keyOf(f.kind, what.identifier ?? what.piiType ?? "", f.location);
     let column = this.columns.get(key);
     if (!column) this.columns.set(key, (column = { listed: 0 }));
     if (column.listed < this.max) {
       column.listed++;
       return true;
     }
-    const u = (column.unlisted ??= { kind: f.kind, ...whatOf(f), ...where, findings: 0, count: 0 });
+    const u = (column.unlisted ??= { kind: f.kind, ...what, ...placeOf(f.location), findings: 0, count: 0 });
     u.findings++;
     u.count += f.count;
     const at = f.location.row ?? f.location.line;
@@ -47,23 +48,19 @@ function whatOf(f: Finding): Pick<Unlisted, "identifier" | "piiType"> {
   return f.identifier ? { identifier: f.identifier } : {};
 }
 
-/** The column a finding belongs to, as a key and as the fields that name it. */
-function columnOf(kind: Finding["kind"], what: string, loc: Location): { key: string; where: Pick<Unlisted, "sheet" | "column" | "jsonPath" | "part"> } {
-  let where: Pick<Unlisted, "sheet" | "column" | "jsonPath" | "part">;
-  let place: string;
-  if (loc.jsonPath !== undefined) {
-    where = { jsonPath: loc.jsonPath.replace(/\[\d+\]/g, "[*]") };
-    place = `j${where.jsonPath}`;
-  } else if (loc.column !== undefined) {
-    where = { ...(loc.sheet !== undefined ? { sheet: loc.sheet } : {}), column: loc.column };
-    place = `c${loc.sheet ?? ""}\0${loc.column}`;
-  } else if (loc.part !== undefined) {
-    where = { part: loc.part };
-    place = `p${loc.part}`;
-  } else {
-    where = {};
-    place = "l";
-  }
-  // Built per finding (a million on a big file): plain concatenation, NUL-separated.
-  return { key: `${kind}\0${what}\0${loc.member ?? ""}\0${place}`, where };
+const foldIndexes = (jsonPath: string) => jsonPath.replace(/\[\d+\]/g, "[*]");
+
+/** The column a location belongs to, as the fields that name it. */
+function placeOf(loc: Location): Pick<Unlisted, "sheet" | "column" | "jsonPath" | "part"> {
+  if (loc.jsonPath !== undefined) return { jsonPath: foldIndexes(loc.jsonPath) };
+  if (loc.column !== undefined) return { ...(loc.sheet !== undefined ? { sheet: loc.sheet } : {}), column: loc.column };
+  if (loc.part !== undefined) return { part: loc.part };
+  return {};
+}
+
+/** The same as a key, for each finding of a big file: plain concatenation, NUL-separated. */
+function keyOf(kind: Finding["kind"], what: string, loc: Location): string {
+  const place =
+    loc.jsonPath !== undefined ? `j${foldIndexes(loc.jsonPath)}` : loc.column !== undefined ? `c${loc.sheet ?? ""}\0${loc.column}` : loc.part !== undefined ? `p${loc.part}` : "l";
+  return `${kind}\0${what}\0${loc.member ?? ""}\0${place}`;
 }
