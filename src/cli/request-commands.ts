@@ -13,15 +13,15 @@ import { REPORT_PRINTERS, reportPrinter } from "../requests/printers/index.js";
 import { verifyRequest, type Anchor } from "../requests/verify.js";
 import type { PrintRun } from "./print-run.js";
 
-function context(configFile?: string) {
+function context(configFile: string | undefined, readOnly = false) {
   const config = loadConfig(configFile);
   const map = config.map ? DataMap.load(config.map) : undefined;
-  return { config, map, store: new Store(config.store) };
+  return { config, map, store: readOnly ? Store.reader(config.store) : new Store(config.store) };
 }
 
-/** Run `fn` with the store open, and close it whatever happens. */
-function withStore<T>(configFile: string | undefined, fn: (c: ReturnType<typeof context>) => T): T {
-  const c = context(configFile);
+/** Run `fn` with the store open (read-only for the commands that only read), and close it whatever happens. */
+function withStore<T>(configFile: string | undefined, fn: (c: ReturnType<typeof context>) => T, readOnly = false): T {
+  const c = context(configFile, readOnly);
   try {
     return fn(c);
   } finally {
@@ -201,10 +201,10 @@ export function registerRequestCommands(program: Command): void {
         for (const t of s.tasks) out(`  ${t.system.padEnd(28)} ${(t.outcome ?? "pending").padEnd(13)} ${t.name}${t.by ? `  (${t.by}, ${t.at})` : ""}`);
         out("\nruns:");
         if (!s.runs.length) out("  none");
-        for (const r of s.runs) out(`  run ${r.run}  ${r.at}  ${r.phase}  ${r.findings} findings${r.unlisted ? ` (and ${r.unlisted.reduce((n, u) => n + u.findings, 0)} more counted, not listed)` : ""}, ${r.failures} not read  sources ${r.sources.join(", ")}`);
+        for (const r of s.runs) out(`  run ${r.run}  ${r.at}  ${r.phase}  ${r.findings} findings${r.unlisted ? ` (and ${r.unlisted.reduce((n, u) => n + u.findings, 0)} more counted, not listed)` : ""}, ${r.failures} not read${r.gaps ? `, ${r.gaps} not fully searched` : ""}  sources ${r.sources.join(", ")}`);
         out("\nevents:");
         for (const e of store.events.list(id)) out(`  ${String(e.seq).padStart(4)}  ${e.at}  ${e.actor}  ${e.type}`);
-      }),
+      }, true),
     );
 
   request
@@ -221,7 +221,7 @@ export function registerRequestCommands(program: Command): void {
           if (statSync(o.output, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`-o ${o.output}: a folder; name a file`);
           writeFileSync(o.output, text);
         } else out(text);
-      }),
+      }, true),
     );
 
   request
@@ -238,7 +238,7 @@ export function registerRequestCommands(program: Command): void {
           for (const p of v.problems) out(`${id}: ${p}`);
           process.exitCode = 1;
         }
-      }),
+      }, true),
     );
 
   request
@@ -252,6 +252,6 @@ export function registerRequestCommands(program: Command): void {
           const deadline = deadlineStatus(r.due, r.status, r.closed_at, new Date(), config.timezone);
           out(`${r.id}  ${r.status.padEnd(9)}  ${r.outcome ?? `${pending} tasks pending`}  owner ${r.owner}  ${deadline.text}`);
         }
-      }),
+      }, true),
     );
 }

@@ -59,7 +59,7 @@ export function registerReviewCommands(program: Command): void {
     .addOption(configOption())
     .action((o: { config?: string }) => {
       const config = loadConfig(o.config);
-      const store = new Store(config.store);
+      const store = Store.reader(config.store);
       try {
         const pending = pendingDiscoveries(store);
         if (!pending.length) out("No pending discovery.");

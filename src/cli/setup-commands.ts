@@ -40,7 +40,7 @@ export function registerSetupCommands(program: Command): void {
       if (!config.map) throw new ConfigError(`${config.file}: map: no data map configured`);
       const map = DataMap.load(config.map);
       const problems = checkMap(map, config.sourceIds);
-      const store = new Store(config.store);
+      const store = Store.reader(config.store);
       try {
         for (const s of map.systems) {
           const last = lastSeen(store, s.id);

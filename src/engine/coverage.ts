@@ -32,3 +32,6 @@ export function summarize(entries: CoverageEntry[]): CoverageSummary {
 export function incomplete(summary: Pick<CoverageSummary, "failed" | "gaps">): number {
   return summary.failed + (summary.gaps ?? 0);
 }
+
+/** How a sweep marks a table too short for its values to decide anything (below the rules' minSamples). */
+export const TOO_FEW_ROWS = "too few rows to judge";

@@ -13,7 +13,7 @@ import type { CoverageEntry, Finding, IdentifierKind, Item, Location, ProviderFi
 import { describeError } from "./errors.js";
 import { finding } from "../findings.js";
 import { identifierInBytes, identifierInStream } from "./unlocated.js";
-import { removeStaleTemp } from "../readers/zipfile.js";
+import { removeStaleTemp } from "../private-temp.js";
 import type { Job, ItemPlace } from "./jobs.js";
 import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "../limits.js";
 import { anyIdentifierIn } from "./prefilter.js";
@@ -58,6 +58,8 @@ const POOL_MIN_BYTES = 512 * 1024;
 const NO_HIT = "searched every byte: no form of any identifier";
 /** Events waiting for the consumer before readers pause (their memory, not their number, is the point). */
 const MAX_QUEUED_EVENTS = 2048;
+/** Why an item stopped being read when the user interrupted the run: a gap, since it was not searched to the end. */
+const INTERRUPTED = "not read to the end: the scan was interrupted (SIGINT or SIGTERM)";
 
 /** Left unread on purpose (over limits.maxFileSize): a gap, and not read a second time to look for her. */
 class Unread extends SkipError {}
@@ -87,7 +89,14 @@ export class Engine {
     const limit = pLimit(this.limits.concurrency);
     const running = new Set<Promise<void>>();
     const drive = async () => {
+      // What an interrupt leaves unlisted is said, so an interrupted run never reads as a whole one.
+      const stopped = (source: Source, what: string) =>
+        queue.push({ type: "coverage", entry: { source: source.id, uri: source.id, path: "", status: "skipped", gap: true, reason: `${what}: the scan was interrupted (SIGINT or SIGTERM)` } });
       for (const source of sources) {
+        if (this.options.signal?.aborted) {
+          stopped(source, "not searched");
+          continue;
+        }
         let session: SourceSession | undefined;
         try {
           session = await source.open({ limits: this.limits, signal: this.options.signal, job: this.job.kind, state: this.options.cache?.stateOf(source.id) });
@@ -108,7 +117,10 @@ export class Engine {
           const width = session.concurrency ?? this.limits.concurrency;
           const sourceLimit = width === this.limits.concurrency ? limit : pLimit(width);
           for await (const e of listing) {
-            if (this.options.signal?.aborted) break;
+            if (this.options.signal?.aborted) {
+              stopped(source, "items after those listed above were not searched");
+              break;
+            }
             if ("settled" in e) {
               queue.push({ type: "coverage", entry: e.settled });
               continue;
@@ -337,10 +349,13 @@ export class Engine {
     let children = 0;
     try {
       for await (const batch of units) {
+        // Ctrl-C stops inside a big archive or mailbox too, not after its last member.
+        if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
         for (const unit of batch) {
           if (unit.kind === "child") {
             children++;
             await this.readChild(unit, ctx, emit);
+            if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
           } else if (unit.kind === "skip") {
             const member = [...ctx.members, unit.name].join("!/");
             emit({ type: "coverage", entry: { ...base, member, status: "skipped", reason: unit.reason, gap: true } });
@@ -354,7 +369,7 @@ export class Engine {
       }
     } catch (e) {
       // A head cut off mid-record may not parse to the end; the rows before it are the sample.
-      if (!(prefix && work.hasSample)) throw e;
+      if (!(prefix && work.hasSample) || this.options.signal?.aborted) throw e;
     }
     const done = work.finish(prefix ? { read: prefix, of: item.size ?? 0 } : undefined);
     for (const f of done.findings) emit({ type: "finding", finding: this.withSystem(f) });
@@ -376,6 +391,7 @@ export class Engine {
   }
 
   private async readChild(unit: Extract<Unit, { kind: "child" }>, ctx: ItemContext, emit: (e: ScanEvent) => void): Promise<void> {
+    if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
     const child = unit.item;
     const members = [...ctx.members, child.name];
     if (ctx.depth + 1 > this.limits.maxDepth) {

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { LocatedRecord, SplitOptions } from "../search/locate.js";
 import { SkipError } from "../errors.js";
@@ -11,7 +12,8 @@ import type { SearchMessage, SearchTask } from "../search/search-worker.js";
 /** The compiled worker next to this module (dist), or the built copy when running from sources (tests). */
 function workerFile(): string | undefined {
   const here = fileURLToPath(import.meta.url);
-  const candidates = [here.replace(/engine\/search-pool\.(js|ts)$/, "search/search-worker.js"), here.replace(/\/src\/engine\/search-pool\.ts$/, "/dist/src/search/search-worker.js")];
+  // From dist/src/engine or the CLI bundle's chunks in dist/src/cli: dist/src/search; from these sources: the built copy.
+  const candidates = [join(dirname(here), "../search/search-worker.js"), here.replace(/\/src\/engine\/search-pool\.ts$/, "/dist/src/search/search-worker.js")];
   return candidates.find((c) => c !== here && existsSync(c));
 }
 

@@ -12,6 +12,15 @@ import { verifyRequest } from "./verify.js";
  * may send to the customer or a regulator. It never claims more than the
  * outcomes and the verification scans show; an open request is a draft.
  */
+/** A place a run failed to read (`error`) or did not fully search (`gap`, with its `reason`). */
+export interface CouldNotSearch {
+  source: string;
+  where: string;
+  error?: string;
+  reason?: string;
+  gap?: true;
+}
+
 export interface RequestReport {
   format: "straymap-request-report/2";
   draft: boolean;
@@ -34,7 +43,7 @@ export interface RequestReport {
     cancel: { kind: string; reason: string } | null;
   };
   legal: { jurisdiction: string | null; basis: string | null; rule: string | null; due: string | null; dueFrom: string | null; status: string; overdue: boolean };
-  searches: { run: number; phase: RunRef["phase"]; startedAt: string; finishedAt: string; sources: string[]; coverage: CoverageSummary; couldNotSearch: { source: string; where: string; error?: string }[] }[];
+  searches: { run: number; phase: RunRef["phase"]; startedAt: string; finishedAt: string; sources: string[]; coverage: CoverageSummary; couldNotSearch: CouldNotSearch[] }[];
   found: { run: number; phase: RunRef["phase"]; source: string; where: string; place: string; what: string; count: number; system: string | null; systemName: string; evidence: string }[];
   systems: { system: string; name: string; action: string; owner: string | null; outcome: string | null; detail: Record<string, unknown>; by: string | null; at: string | null; reachedByScan: boolean }[];
   remaining: { backups: { name: string; until: string }[]; vendors: { name: string; ref: string }[]; retained: { name: string; reason: string; legalHold: boolean }[] };

@@ -192,7 +192,7 @@ export function recordRun(store: Store, id: string, sources: string[], result: R
     const deleting = s.tasks.some((t) => t.outcome && DELETING.includes(t.outcome));
     return {
       type: "scan",
-      data: { run: run.id, sources, phase: deleting ? "verification" : "before deletion", digest: run.digest, findings: findings.length, ...(unlisted.length ? { unlisted } : {}), failures: run.failures, foundIn, tasksAdded },
+      data: { run: run.id, sources, phase: deleting ? "verification" : "before deletion", digest: run.digest, findings: findings.length, ...(unlisted.length ? { unlisted } : {}), failures: run.failures, gaps: run.gaps, foundIn, tasksAdded },
     };
   });
   return runId;
@@ -214,6 +214,7 @@ export function closeBlockers(s: RequestState): { blocking: string[]; gaps: stri
   }
   const last = s.runs[s.runs.length - 1];
   if (last.failures) gaps.push(`the last scan could not read ${last.failures} place${last.failures === 1 ? "" : "s"}`);
+  if (last.gaps) gaps.push(`the last scan did not fully search ${last.gaps} place${last.gaps === 1 ? "" : "s"} (a limit, an unsupported type or binary content; the report lists each)`);
   // Each system marked deleted must have been searched again after that, and no longer hold her.
   for (const t of s.tasks) {
     if (!t.outcome || !DELETING.includes(t.outcome) || t.sources.length === 0) continue;

@@ -38,6 +38,8 @@ export interface RunRef {
   /** Findings counted past limits.maxFindingsPerColumn and not listed one by one, per column of an item. */
   unlisted?: UnlistedPlace[];
   failures: number;
+  /** Places the run did not fully search (gaps); 0 for runs stored before gaps were counted. */
+  gaps: number;
   /** Task (system) id → places she was found in it by this run. */
   foundIn: Record<string, number>;
 }
@@ -178,6 +180,7 @@ function apply(s: RequestState, e: StoredEvent, d: Data): void {
         findings: Number(d.findings ?? 0),
         ...(Array.isArray(d.unlisted) ? { unlisted: d.unlisted as UnlistedPlace[] } : {}),
         failures: typeof d.failures === "number" ? d.failures : Array.isArray(d.failures) ? d.failures.length : 0,
+        gaps: Number(d.gaps ?? 0),
         foundIn: (d.foundIn as Record<string, number>) ?? {},
       });
       return;
