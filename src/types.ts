@@ -294,8 +294,11 @@ export type ScanEvent =
   | { type: "finding"; finding: Finding }
   | { type: "coverage"; entry: CoverageEntry }
   | { type: "warning"; source: string; message: string }
-  /** An item being read: bytes of it gone through so far (big local files; its coverage entry ends it). */
-  | { type: "progress"; source: string; uri: string; path: string; bytes: number };
+  /**
+   * An item being read: bytes of it gone through so far, and its findings counted so far past
+   * limits.maxFindingsPerColumn (its coverage entry ends it).
+   */
+  | { type: "progress"; source: string; uri: string; path: string; bytes: number; counted: number };
 
 /** A run gathered: the `--format json` shape (plus warnings, printed on stderr). */
 export interface RunResult {

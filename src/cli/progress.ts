@@ -28,8 +28,8 @@ export class ProgressLine {
   private drawnAt = 0;
   private items = 0;
   private bytes = 0;
-  /** Bytes read so far of the items not finished yet, by uri. */
-  private reading = new Map<string, number>();
+  /** Bytes read and findings counted past the cap so far, of the items not finished yet, by uri. */
+  private reading = new Map<string, { bytes: number; counted: number }>();
   private findings = 0;
   private problems = 0;
   private last = "";
@@ -55,7 +55,8 @@ export class ProgressLine {
   private count(e: ScanEvent): void {
     if (e.type === "progress") {
       // A second pass over an item (to locate what the first found) starts again from 0: the line never goes back.
-      this.reading.set(e.uri, Math.max(e.bytes, this.reading.get(e.uri) ?? 0));
+      const before = this.reading.get(e.uri);
+      this.reading.set(e.uri, { bytes: Math.max(e.bytes, before?.bytes ?? 0), counted: Math.max(e.counted, before?.counted ?? 0) });
       this.last = e.path;
     } else if (e.type === "coverage") {
       this.items++;
@@ -70,8 +71,12 @@ export class ProgressLine {
   /** The line as drawn, without the spinner's position on screen: "12 items · 340.0 MB · 1 found · …". */
   text(now = Date.now()): string {
     let bytes = this.bytes;
-    for (const b of this.reading.values()) bytes += b;
-    const head = `straymap ${SPINNER[Math.floor(now / 100) % SPINNER.length]} ${this.items} item${this.items === 1 ? "" : "s"} · ${formatBytes(bytes)} · ${this.findings} found · ${this.problems} skipped/failed · `;
+    let findings = this.findings;
+    for (const r of this.reading.values()) {
+      bytes += r.bytes;
+      findings += r.counted;
+    }
+    const head = `straymap ${SPINNER[Math.floor(now / 100) % SPINNER.length]} ${this.items} item${this.items === 1 ? "" : "s"} · ${formatBytes(bytes)} · ${findings} found · ${this.problems} skipped/failed · `;
     const room = Math.max(10, (this.stream.columns ?? 100) - head.length - 1);
     const last = this.last.length > room ? `…${this.last.slice(-(room - 1))}` : this.last;
     return head + last;

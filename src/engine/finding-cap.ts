@@ -37,6 +37,13 @@ export class FindingCap {
     return false;
   }
 
+  /** Findings counted and not listed so far, over every column. */
+  counted(): number {
+    let n = 0;
+    for (const c of this.columns.values()) n += c.unlisted?.findings ?? 0;
+    return n;
+  }
+
   /** What was counted and not listed, one entry per column that went past the cap. */
   unlisted(): Unlisted[] {
     return [...this.columns.values()].flatMap((c) => (c.unlisted ? [c.unlisted] : []));

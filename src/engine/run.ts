@@ -267,7 +267,7 @@ export class Engine {
     // Items that offer a fast sequential read are sniffed through it; readers get a fresh stream.
     const opened = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
     // Bytes of a top-level item gone through, for the progress line (members are inside their item's bytes).
-    const read = (bytes: number) => emit({ type: "progress", source: item.source, uri: item.uri, path: item.path, bytes });
+    const read = (bytes: number) => emit({ type: "progress", source: item.source, uri: item.uri, path: item.path, bytes, counted: ctx.cap?.counted() ?? 0 });
     const source = ctx.depth === 0 ? metered(opened as AsyncIterable<Buffer>, read) : (opened as AsyncIterable<Buffer>);
     const { head, chunks } = await peek(source);
     progress.opened = true;

@@ -54,10 +54,10 @@ describe("progress line", () => {
       type: "finding",
       finding: { kind: "customer-match", source: "fs", location: { ...big, row: 2, column: "email" }, identifier: "email", match: "exact", count: 1, confidence: 0.99, evidence: "email: a****@example.com", system: null },
     };
-    const reading: ScanEvent[] = [{ type: "progress", ...big, bytes: 120_000_000 }, finding, { type: "progress", ...big, bytes: 340_000_000 }];
+    const reading: ScanEvent[] = [{ type: "progress", ...big, bytes: 120_000_000, counted: 0 }, finding, { type: "progress", ...big, bytes: 340_000_000, counted: 250_000 }];
     for await (const _ of line.watch((async function* () { yield* reading; })()));
-    // Nothing finished yet: 0 items, but the bytes read so far and the one match.
-    expect(line.text(0)).toBe("straymap ⠋ 0 items · 340.0 MB · 1 found · 0 skipped/failed · every-row.csv");
+    // Nothing finished yet: 0 items, but the bytes read so far, the match listed and those counted so far.
+    expect(line.text(0)).toBe("straymap ⠋ 0 items · 340.0 MB · 250001 found · 0 skipped/failed · every-row.csv");
     const done: ScanEvent = { type: "coverage", entry: { ...big, status: "scanned", bytes: 350_000_000, unlisted: [{ kind: "customer-match", identifier: "email", column: "email", findings: 399_999, count: 399_999, first: 3, last: 400_001 }] } };
     for await (const _ of line.watch((async function* () { yield done; })()));
     expect(line.text(0)).toBe("straymap ⠋ 1 item · 350.0 MB · 400000 found · 0 skipped/failed · every-row.csv");
