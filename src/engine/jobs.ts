@@ -20,6 +20,8 @@ export interface ItemPlace {
   /** Location fields inherited from containers (provider fields, mail message, part). */
   loc: Partial<Location>;
   showValues: boolean;
+  /** Whether a finding would be listed; past limits.maxFindingsPerColumn it is only counted, and its evidence is not made. */
+  listed?: (kind: Finding["kind"], identifier: string, location: Location) => boolean;
 }
 
 /** What a job does with the units of one item, as they are read. */
@@ -60,7 +62,7 @@ export interface Job {
 /** Findings for each cell or line as it comes: customer scans and restore-checks. */
 function matchingWork(matcher: Parameters<typeof customerFindings>[0], place: ItemPlace): ItemWork {
   return {
-    unit: (unit) => customerFindings(matcher, unit, place.loc, place.base, place.showValues),
+    unit: (unit) => customerFindings(matcher, unit, place.loc, place.base, place.showValues, place.listed),
     finish: () => ({ findings: [] }),
     hasSample: false,
   };

@@ -18,6 +18,8 @@ import type { Job, ItemPlace } from "./jobs.js";
 import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "../limits.js";
 import { anyIdentifierIn } from "./prefilter.js";
 import { AsyncQueue } from "./queue.js";
+import { FindingCap } from "./finding-cap.js";
+import { metered } from "./read-progress.js";
 import type { Source, SourceSession } from "./scanner.js";
 import { SearchPool } from "./search-pool.js";
 
@@ -47,11 +49,15 @@ interface ItemContext {
   /** Location fields inherited from the container (mail message id, part). */
   loc: Partial<Location>;
   budget: Budget;
+  /** The item's findings past limits.maxFindingsPerColumn are counted here, not listed. */
+  cap?: FindingCap;
 }
 
 /** Files smaller than this are searched in the main thread: a worker round trip costs more. */
 const POOL_MIN_BYTES = 512 * 1024;
 const NO_HIT = "searched every byte: no form of any identifier";
+/** Events waiting for the consumer before readers pause (their memory, not their number, is the point). */
+const MAX_QUEUED_EVENTS = 2048;
 /** Why an item stopped being read when the user interrupted the run: a gap, since it was not searched to the end. */
 const INTERRUPTED = "not read to the end: the scan was interrupted (SIGINT or SIGTERM)";
 
@@ -63,6 +69,8 @@ export class Engine {
   private readonly limits: Limits;
   private readonly tmp: string;
   private readonly pool: SearchPool;
+  /** The run's events not yet taken by the consumer: readers wait while it is long (backpressure). */
+  private events?: AsyncQueue<ScanEvent>;
 
   constructor(
     private readonly job: Job,
@@ -77,6 +85,7 @@ export class Engine {
 
   run(sources: Source[]): AsyncIterable<ScanEvent> {
     const queue = new AsyncQueue<ScanEvent>();
+    this.events = queue;
     const limit = pLimit(this.limits.concurrency);
     const running = new Set<Promise<void>>();
     const drive = async () => {
@@ -177,15 +186,23 @@ export class Engine {
       ...(ctx.members.length ? { member: ctx.members.join("!/") } : {}),
       ...providerFields(ctx.loc),
     };
-    const settle = (entry: Partial<CoverageEntry>) => emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry } as CoverageEntry });
+    // Past limits.maxFindingsPerColumn, a column's findings are counted on the item's coverage entry, not listed.
+    const cap = new FindingCap(this.limits.maxFindingsPerColumn);
+    const settle = (entry: Partial<CoverageEntry>) => {
+      const unlisted = cap.unlisted();
+      emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry, ...(unlisted.length ? { unlisted } : {}) } as CoverageEntry });
+    };
     let located = false;
     const progress = { opened: false };
     const tracked = (e: ScanEvent) => {
-      if (e.type === "finding") located = true;
+      if (e.type === "finding") {
+        located = true;
+        if (!cap.admit(e.finding)) return;
+      }
       emit(e);
     };
     try {
-      const outcome = await this.readContent(item, ctx, base, tracked, progress);
+      const outcome = await this.readContent(item, { ...ctx, cap }, base, tracked, progress);
       settle({ status: outcome.status ?? "scanned", ...(outcome.reason ? { reason: outcome.reason } : {}), bytes: outcome.bytes, method: outcome.method });
     } catch (e) {
       // Not read to the end, and nobody chose to leave it out: a gap (or a failure), never a plain skip.
@@ -248,8 +265,11 @@ export class Engine {
     // A head is a fair sample of some formats: of a big object, read only that (a Range GET).
     const prefix = job.prefixBytes && named?.prefixReadable && item.openPrefix && (item.size ?? 0) > job.prefixBytes ? job.prefixBytes : undefined;
     // Items that offer a fast sequential read are sniffed through it; readers get a fresh stream.
-    const source = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
-    const { head, chunks } = await peek(source as AsyncIterable<Buffer>);
+    const opened = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
+    // Bytes of a top-level item gone through, for the progress line (members are inside their item's bytes).
+    const read = (bytes: number) => emit({ type: "progress", source: item.source, uri: item.uri, path: item.path, bytes, counted: ctx.cap?.counted() ?? 0 });
+    const source = ctx.depth === 0 ? metered(opened as AsyncIterable<Buffer>, read) : (opened as AsyncIterable<Buffer>);
+    const { head, chunks } = await peek(source);
     progress.opened = true;
     if (head.length === 0) return { method: "empty", bytes: 0 };
     let sniffed = sniffEncoding(head);
@@ -287,7 +307,8 @@ export class Engine {
       return { status: "skipped", reason: declinedNow };
     }
 
-    const place: ItemPlace = { base, loc: ctx.loc, showValues: this.options.showValues ?? false };
+    const cap = ctx.cap;
+    const place: ItemPlace = { base, loc: ctx.loc, showValues: this.options.showValues ?? false, ...(cap ? { listed: (kind, what, location) => cap.wouldList(kind, what, location) } : {}) };
     const work = job.begin(place);
     let units: AsyncIterable<Unit[]>;
     let method = "read in full";
@@ -299,7 +320,7 @@ export class Engine {
       if (item.localPath && !sniffed.encoding.startsWith("utf-16") && (item.size ?? 0) > POOL_MIN_BYTES && this.pool.available) {
         // Big local files are searched in worker threads, one per core.
         await drain(chunks);
-        const result = this.pool.search(item.localPath, needles, plan?.split, item.size);
+        const result = this.pool.search(item.localPath, needles, plan?.split, item.size, read);
         if (!(await result.found)) return { method: NO_HIT + note, bytes: item.size };
         records = plan ? result.records : undefined;
       } else if (plan && !item.chunks) {
@@ -343,6 +364,8 @@ export class Engine {
             for (const f of work.unit(unit)) emit({ type: "finding", finding: this.withSystem(f) });
           }
         }
+        // A consumer slower than the readers (a printer, a pipe) holds them back rather than queueing every event.
+        if (this.events && this.events.size > MAX_QUEUED_EVENTS) await this.events.room(MAX_QUEUED_EVENTS / 2);
       }
     } catch (e) {
       // A head cut off mid-record may not parse to the end; the rows before it are the sample.
@@ -382,7 +405,9 @@ export class Engine {
   }
 
   private withSystem(f: Finding): Finding {
-    return { ...f, system: this.options.systemFor?.(f.source, f.location) ?? null };
+    // Without a data map every finding stays unmapped (null, as finding() made it): no copy.
+    if (!this.options.systemFor) return f.system === null ? f : { ...f, system: null };
+    return { ...f, system: this.options.systemFor(f.source, f.location) ?? null };
   }
 }
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { CoverageEntry, RunResult } from "../types.js";
 import { NO_COLOURS, type Paint } from "./colour.js";
-import { describeFile } from "./describe.js";
+import { counted, describeFile, describeUnlisted } from "./describe.js";
 import { TOO_FEW_ROWS } from "../engine/coverage.js";
 
 /** Skipped items listed per reason unless --verbose (the README and --help say the same). */
@@ -39,6 +39,11 @@ export function coverageReport(result: RunResult, verbose: boolean, p: Paint = N
   out.push(
     `Searched ${summary.total} item${summary.total === 1 ? "" : "s"}: ${summary.scanned} scanned, ${summary.skipped} skipped${gaps ? ` (${gaps} not fully searched)` : ""}, ${summary.failed} failed.`,
   );
+  const unlisted = items.filter((e) => e.unlisted?.length);
+  if (unlisted.length) {
+    out.push("", `Counted, not listed one by one (${counted(summary.unlisted ?? 0)} past limits.maxFindingsPerColumn):`);
+    for (const e of unlisted) for (const u of e.unlisted!) out.push(`  - ${entryWhere(e)}: ${describeUnlisted(u)}`);
+  }
   const failed = items.filter((e) => e.status === "failed");
   if (failed.length) {
     out.push("", p.bad(`Could not search (${failed.length}):`));
