@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { once } from "node:events";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist/src/cli/main.js");
+const cli = join(root, "dist/src/cli/straymap.js");
 const rows = Number(process.env.BENCH_ROWS ?? 400_000);
 const EMAIL = "alice@example.com";
 
