@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects: `npx vitest run --project unit` runs in seconds with no server;
+// Four projects: `npx vitest run --project unit` runs in seconds with no server;
 // integration starts PostgreSQL and an S3 server (and talks to the API emulators);
-// e2e runs the built CLI as a user would. `npm test` runs all three.
+// e2e runs the built CLI as a user would; hostile builds bad input and unlucky
+// operators' situations at test time. `npm test` runs all four.
 export default defineConfig({
   test: {
     testTimeout: 60_000,

@@ -46,7 +46,7 @@ function run(concurrency) {
   writeFileSync(join(work, "straymap.yaml"), JSON.stringify({ sources: [source] }));
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(root, "dist/src/cli/main.js"), "scan", "--customer", "alice@example.com", "--format", "json"], { cwd: work, env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [join(root, "dist/src/cli/straymap.js"), "scan", "--customer", "alice@example.com", "--format", "json"], { cwd: work, env, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (c) => (out += c));
     child.on("error", reject);

@@ -10,10 +10,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
 import { generate } from "selfsigned";
-import { DEFAULT_LIMITS } from "../dist/src/engine/limits.js";
+import { DEFAULT_LIMITS } from "../dist/src/limits.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist/src/cli/main.js");
+const cli = join(root, "dist/src/cli/straymap.js");
 const files = Number(process.env.BENCH_FILES ?? 2000);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 30);
 const dir = mkdtempSync(join(tmpdir(), "straymap-graphbench-"));

@@ -12,7 +12,7 @@ import pg from "pg";
 import { databaseUrl, startServer } from "../test/harness/pg-server.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist/src/cli/main.js");
+const cli = join(root, "dist/src/cli/straymap.js");
 const rows = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const EMAIL = "alice@example.com";

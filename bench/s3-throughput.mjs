@@ -13,7 +13,7 @@ import pLimit from "p-limit";
 import { DEFAULT_LIMITS } from "../dist/src/limits.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist/src/cli/main.js");
+const cli = join(root, "dist/src/cli/straymap.js");
 const objects = Number(process.env.BENCH_OBJECTS ?? 10_000);
 const largeMb = Number(process.env.BENCH_LARGE_MB ?? 20);
 const env = { ...process.env, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };

@@ -1,10 +1,13 @@
-import { STATUS_CODES } from "node:http";
 import { resolve } from "node:path";
 import { Readable } from "node:stream";
 import type { z } from "zod";
 import type { Enumerated } from "../src/types.js";
 import { describeError } from "../src/engine/errors.js";
 import { RETRY } from "../src/sources/common.js";
+import { lazy } from "../src/lazy.js";
+
+// Only for the words of an HTTP status in an error; the registry loads this module on every run.
+const httpModule = lazy<typeof import("node:http")>("node:http");
 
 // What the two Microsoft Graph scanners (graph-drive, graph-mail) share: app-only sign-in through
 // @azure/identity, the Graph client with its retry middleware configured from the shared RETRY policy,
@@ -140,7 +143,7 @@ export function describeGraphError(e: unknown, secret?: string): string {
   let text: string;
   if (typeof err?.statusCode === "number" && err.statusCode > 0) {
     // A failed content stream comes without its JSON body: the status's name then says what there is.
-    text = `Graph ${err.statusCode}${err.code ? ` ${err.code}` : ""}${message ? `: ${message}` : ` ${STATUS_CODES[err.statusCode] ?? ""}`}`;
+    text = `Graph ${err.statusCode}${err.code ? ` ${err.code}` : ""}${message ? `: ${message}` : ` ${httpModule().STATUS_CODES[err.statusCode] ?? ""}`}`;
   } else if (aadsts) {
     text = `sign-in failed: ${aadsts}`;
   } else if (/endpoints_resolution_error|openid_config_error|network_error/.test(message)) {

@@ -136,7 +136,7 @@ export async function collect(events: AsyncIterable<ScanEvent>): Promise<RunResu
   for await (const e of events) {
     if (e.type === "finding") findings.push(e.finding);
     else if (e.type === "coverage") items.push(e.entry);
-    else warnings.push(`${e.source}: ${e.message}`);
+    else if (e.type === "warning") warnings.push(`${e.source}: ${e.message}`);
   }
   return { findings, coverage: { summary: summarize(items), items }, warnings };
 }

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 
 /**
  * A CommonJS dependency loaded on first use. Start-up time counts (a scan of
@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
  */
 export function lazy<T>(name: string): () => T {
   let loaded: T | undefined;
-  return () => (loaded ??= require(name) as T);
+  return () => (loaded ??= requireHere(name) as T);
 }
 
 /** A value computed on first use (schemas built from a lazily loaded library). */

@@ -18,6 +18,8 @@ export interface Limits {
   maxNesting: number;
   /** Items read at the same time. */
   concurrency: number;
+  /** Findings listed one by one per column of an item (or JSON field, mail part, lines); the rest are counted. */
+  maxFindingsPerColumn: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -29,6 +31,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxMessageBytes: 256 * 1024 ** 2,
   maxNesting: 1000,
   concurrency: 4,
+  maxFindingsPerColumn: 100,
 };
 
 const MiB = 1024 * 1024;

@@ -213,6 +213,30 @@ export interface CoverageEntry extends ProviderFields {
    * Plain skips (excluded by a glob, hidden files) have no `gap`.
    */
   gap?: true;
+  /** Findings past limits.maxFindingsPerColumn, counted per column (or field, part, lines) and not listed one by one. */
+  unlisted?: Unlisted[];
+}
+
+/**
+ * The findings of one column of an item (a JSON field, a mail part, the lines of
+ * a text) beyond the first limits.maxFindingsPerColumn: counted, not listed.
+ */
+export interface Unlisted {
+  kind: FindingKind;
+  identifier?: IdentifierKind;
+  piiType?: string;
+  sheet?: string;
+  column?: string;
+  /** JSON: the path with array indexes as [*]. */
+  jsonPath?: string;
+  part?: string;
+  /** Findings (rows, records, lines) not listed. */
+  findings: number;
+  /** Occurrences in them (the sum of their counts). */
+  count: number;
+  /** The row, or else the line, of the first and the last of them. */
+  first?: number;
+  last?: number;
 }
 
 export interface CoverageSummary {
@@ -224,6 +248,8 @@ export interface CoverageSummary {
   gaps: number;
   /** Per-reason counts of skipped items, for the summary line. */
   skippedReasons: Record<string, number>;
+  /** Findings counted but not listed one by one (limits.maxFindingsPerColumn); absent when none. */
+  unlisted?: number;
 }
 
 /**
@@ -267,7 +293,12 @@ export type Enumerated = { item: Item } | { settled: CoverageEntry };
 export type ScanEvent =
   | { type: "finding"; finding: Finding }
   | { type: "coverage"; entry: CoverageEntry }
-  | { type: "warning"; source: string; message: string };
+  | { type: "warning"; source: string; message: string }
+  /**
+   * An item being read: bytes of it gone through so far, and its findings counted so far past
+   * limits.maxFindingsPerColumn (its coverage entry ends it).
+   */
+  | { type: "progress"; source: string; uri: string; path: string; bytes: number; counted: number };
 
 /** A run gathered: the `--format json` shape (plus warnings, printed on stderr). */
 export interface RunResult {

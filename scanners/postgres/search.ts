@@ -53,6 +53,14 @@ export class PostgresSession implements SourceSession {
 
   async close(): Promise<void> {}
 
+  async reach(): Promise<string> {
+    const c = await this.connect();
+    if ("type" in c) throw new Error(c.type === "coverage" ? (c.entry.error ?? "cannot connect") : "cannot connect");
+    await c.session.close();
+    const searched = c.relations.filter((r) => !this.notSearched(r)).length;
+    return `connected read-only to ${this.target.display}; ${searched} table${searched === 1 ? "" : "s"} to search (of ${c.all.size} relations in its catalog)`;
+  }
+
   private entry(path: string, status: CoverageEntry["status"], why: string, extra: Partial<CoverageEntry> = {}): ScanEvent {
     const field = status === "failed" ? { error: why } : status === "skipped" ? { reason: why } : { method: why };
     return { type: "coverage", entry: { source: this.id, uri: `${this.target.display}#${path}`, path, status, ...field, ...extra } };

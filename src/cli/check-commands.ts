@@ -46,10 +46,17 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s (${what})`)), ms).unref())]);
 
 /** Open a source and list its first item: what `check` does for local folders and `check --connect` for every source. */
-async function probe(source: Source): Promise<{ ok: true; first?: string; untested?: boolean } | { ok: false; why: string; where?: string }> {
+async function probe(source: Source): Promise<{ ok: true; first?: string; reached?: string; untested?: boolean } | { ok: false; why: string; where?: string }> {
   const session = await source.open({ job: "scan", limits: DEFAULT_LIMITS });
   try {
-    // A source that only searches natively (SQL) connects when it searches: nothing to list here.
+    // A source that searches natively (SQL) has no items to list: it says what it reached.
+    if (session.reach) {
+      try {
+        return { ok: true, reached: await session.reach() };
+      } catch (e) {
+        return { ok: false, why: (e as Error).message };
+      }
+    }
     if (!session.enumerate) return { ok: true, untested: true };
     for await (const e of session.enumerate({ limits: DEFAULT_LIMITS })) {
       if ("item" in e) return { ok: true, first: e.item.path };
@@ -94,6 +101,7 @@ export async function check(o: { config?: string; connect?: boolean }): Promise<
     try {
       const r = await withTimeout(probe(s), 30_000, `opening ${s.id}`);
       if (r.ok && r.untested) lines.push(`${label}\n    settings valid; not connected (this kind connects only when it searches)`);
+      else if (r.ok && r.reached) lines.push(`${label}\n    reachable: ${r.reached}`);
       else if (r.ok) lines.push(`${label}\n    ${o.connect ? "reachable" : "found"}${r.first ? `; first item: ${r.first}` : ""}`);
       else if (s.kind === "fs") problems.push(`${config.file}: sources[${i}].path (${s.id}): ${r.where}: ${r.why}`);
       else {

@@ -104,6 +104,9 @@ function chosenExit(code: number, o: CommonOptions): number {
   return o.exitCode ?? code;
 }
 
+/** Standard output while a run prints: whether it must be read to its end (it is stored), and whether the reader went away. */
+const output = { mustFinish: false, closed: false };
+
 /** Print a run the way the user asked (a printer by name), and return its exit code. */
 async function report(events: AsyncIterable<ScanEvent>, command: string, o: CommonOptions, after?: AfterRun, filter?: (e: ScanEvent) => boolean): Promise<number> {
   const [{ PRINTERS }, { summarize, incomplete }, { exitCodeOf }, { ProgressLine }, { wantColour, outputWidth }] = await Promise.all([
@@ -133,9 +136,21 @@ async function report(events: AsyncIterable<ScanEvent>, command: string, o: Comm
   const items: CoverageEntry[] = [];
   const warnings: string[] = [];
   let found = 0;
+  // A run the command stores (a request's evidence) is read to its end even when the output fails or goes away.
+  if (after) output.mustFinish = true;
+  let failure: unknown;
+  const print = (write: () => void) => {
+    if (output.closed || failure) return;
+    try {
+      write();
+    } catch (e) {
+      if (!after) throw e;
+      failure = e;
+    }
+  };
   for await (const e of progress ? progress.watch(events) : events) {
     if (filter && !filter(e)) continue;
-    printer.event?.(e);
+    print(() => printer.event?.(e));
     if (e.type === "finding") {
       found++;
       if (after) findings.push(e.finding);
@@ -145,7 +160,9 @@ async function report(events: AsyncIterable<ScanEvent>, command: string, o: Comm
   const result: RunResult = { findings, coverage: { summary: summarize(items), items }, warnings };
   // The command's own step (storing the run, recording discoveries) comes before the summary is printed.
   const extra = after?.(result);
-  printer.end(result, extra?.note);
+  print(() => printer.end(result, extra?.note));
+  output.mustFinish = false;
+  if (failure) throw failure;
   return chosenExit(exitCodeOf(found, incomplete(result.coverage.summary)) | (extra?.bits ?? 0), o);
 }
 
@@ -155,6 +172,13 @@ async function report(events: AsyncIterable<ScanEvent>, command: string, o: Comm
  */
 function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (output.closed) return;
+    if (output.mustFinish) {
+      // The run goes on to be stored; only the printing stops.
+      output.closed = true;
+      if (e.code !== "EPIPE") process.stderr.write(`straymap: cannot write the output: ${e.message}\n`);
+      return;
+    }
     if (e.code === "EPIPE") process.exit(process.exitCode && process.exitCode !== 0 ? Number(process.exitCode) : 0);
     process.stderr.write(`straymap: cannot write the output: ${e.message}\n`);
     process.exit(EXIT.USAGE);
@@ -236,7 +260,7 @@ common(
   .addHelpText("after", exitHelp({ sweep: false }))
   .action(async (paths: string[], o: CommonOptions) => {
     const { runRestoreCheck } = await import("./request-commands.js");
-    process.exitCode = await runRestoreCheck(await request(paths, o), (events) => report(events, "restore-check", o));
+    process.exitCode = await runRestoreCheck(await request(paths, o), (events, after) => report(events, "restore-check", o, after));
   });
 
 program

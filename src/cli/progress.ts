@@ -13,10 +13,12 @@ function formatBytes(n: number): string {
 }
 
 /**
- * One progress line on stderr (a terminal): items done, bytes they held, findings,
- * items skipped or failed, and the last item. Drawn only once the run has taken
- * more than a moment, redrawn at most ten times a second; `clear` takes it off the
- * screen so a printer can write rows to the same terminal.
+ * One progress line on stderr (a terminal): items done, bytes read (counting the
+ * items still being read, so one big file moves the line too), findings (with
+ * those counted past limits.maxFindingsPerColumn), items skipped or failed, and
+ * the item last heard of. Drawn only once the run has taken more than a moment,
+ * redrawn at most ten times a second; `clear` takes it off the screen so a
+ * printer can write rows to the same terminal.
  */
 export class ProgressLine {
   private readonly stream: NodeJS.WritableStream & { columns?: number };
@@ -26,6 +28,8 @@ export class ProgressLine {
   private drawnAt = 0;
   private items = 0;
   private bytes = 0;
+  /** Bytes read and findings counted past the cap so far, of the items not finished yet, by uri. */
+  private reading = new Map<string, { bytes: number; counted: number }>();
   private findings = 0;
   private problems = 0;
   private last = "";
@@ -38,12 +42,7 @@ export class ProgressLine {
   async *watch(events: AsyncIterable<ScanEvent>): AsyncGenerator<ScanEvent> {
     try {
       for await (const e of events) {
-        if (e.type === "coverage") {
-          this.items++;
-          this.bytes += e.entry.bytes ?? 0;
-          if (e.entry.status !== "scanned") this.problems++;
-          this.last = e.entry.path;
-        } else if (e.type === "finding") this.findings++;
+        this.count(e);
         const now = Date.now();
         if (now - this.started > this.delayMs && now - this.drawnAt >= 100) this.draw(now);
         yield e;
@@ -53,13 +52,40 @@ export class ProgressLine {
     }
   }
 
+  private count(e: ScanEvent): void {
+    if (e.type === "progress") {
+      // A second pass over an item (to locate what the first found) starts again from 0: the line never goes back.
+      const before = this.reading.get(e.uri);
+      this.reading.set(e.uri, { bytes: Math.max(e.bytes, before?.bytes ?? 0), counted: Math.max(e.counted, before?.counted ?? 0) });
+      this.last = e.path;
+    } else if (e.type === "coverage") {
+      this.items++;
+      if (!e.entry.member) this.reading.delete(e.entry.uri);
+      this.bytes += e.entry.bytes ?? 0;
+      for (const u of e.entry.unlisted ?? []) this.findings += u.findings;
+      if (e.entry.status !== "scanned") this.problems++;
+      this.last = e.entry.path;
+    } else if (e.type === "finding") this.findings++;
+  }
+
+  /** The line as drawn, without the spinner's position on screen: "12 items · 340.0 MB · 1 found · …". */
+  text(now = Date.now()): string {
+    let bytes = this.bytes;
+    let findings = this.findings;
+    for (const r of this.reading.values()) {
+      bytes += r.bytes;
+      findings += r.counted;
+    }
+    const head = `straymap ${SPINNER[Math.floor(now / 100) % SPINNER.length]} ${this.items} item${this.items === 1 ? "" : "s"} · ${formatBytes(bytes)} · ${findings} found · ${this.problems} skipped/failed · `;
+    const room = Math.max(10, (this.stream.columns ?? 100) - head.length - 1);
+    const last = this.last.length > room ? `…${this.last.slice(-(room - 1))}` : this.last;
+    return head + last;
+  }
+
   private draw(now: number): void {
     this.drawnAt = now;
     this.shown = true;
-    const head = `straymap ${SPINNER[Math.floor(now / 100) % SPINNER.length]} ${this.items} items, ${formatBytes(this.bytes)} read | ${this.findings} found | ${this.problems} skipped/failed | `;
-    const room = Math.max(10, (this.stream.columns ?? 100) - head.length - 1);
-    const last = this.last.length > room ? `…${this.last.slice(-(room - 1))}` : this.last;
-    this.stream.write(`\r\x1b[2K${head}${last}`);
+    this.stream.write(`\r\x1b[2K${this.text(now)}`);
   }
 
   /** Take the line off the screen (it comes back at the next redraw). */

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { LAZY_VERBS } from "./verbs.js";
-import { collect, restoreCheck, scan, type RunRequest, type RunResult } from "../index.js";
+import { restoreCheck, scan, type RunRequest } from "../index.js";
 import { loadConfig } from "../config/load.js";
 import { UsageError } from "../errors.js";
 import { DataMap } from "../map/data-map.js";
@@ -12,17 +12,17 @@ import { buildReport } from "../requests/report.js";
 import { REPORT_PRINTERS, reportPrinter } from "../requests/printers/index.js";
 import { verifyRequest, type Anchor } from "../requests/verify.js";
 import { requestList, requestView } from "../requests/views.js";
-import type { ScanEvent } from "../types.js";
+import type { PrintRun } from "./print-run.js";
 
-function context(configFile?: string) {
+function context(configFile: string | undefined, readOnly = false) {
   const config = loadConfig(configFile);
   const map = config.map ? DataMap.load(config.map) : undefined;
-  return { config, map, store: new Store(config.store) };
+  return { config, map, store: readOnly ? Store.reader(config.store) : new Store(config.store) };
 }
 
-/** Run `fn` with the store open, and close it whatever happens. */
-function withStore<T>(configFile: string | undefined, fn: (c: ReturnType<typeof context>) => T): T {
-  const c = context(configFile);
+/** Run `fn` with the store open (read-only for the commands that only read), and close it whatever happens. */
+function withStore<T>(configFile: string | undefined, fn: (c: ReturnType<typeof context>) => T, readOnly = false): T {
+  const c = context(configFile, readOnly);
   try {
     return fn(c);
   } finally {
@@ -33,47 +33,36 @@ function withStore<T>(configFile: string | undefined, fn: (c: ReturnType<typeof 
 const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 const repeatable = (v: string, p: string[] = []) => [...p, v];
 
-/** Print a run while keeping all of it, so it can be stored once printed. */
-async function printAndKeep(events: AsyncIterable<ScanEvent>, print: (events: AsyncIterable<ScanEvent>) => Promise<number>): Promise<{ code: number; result: RunResult }> {
-  const kept: ScanEvent[] = [];
-  const tee = async function* () {
-    for await (const e of events) {
-      kept.push(e);
-      yield e;
-    }
-  };
-  const code = await print(tee());
-  const result = await collect((async function* () { yield* kept; })());
-  return { code, result };
-}
-
 const sourcesOf = (req: RunRequest, configured: string[]) => (req.paths?.length ? req.paths.map((p) => `fs:${p}`) : req.sources?.length ? req.sources : configured);
 
 /** `scan --request`: the request's customer, every configured source (or PATHs), the run kept as evidence. */
-export async function scanForRequest(id: string, req: RunRequest, print: (events: AsyncIterable<ScanEvent>) => Promise<number>): Promise<number> {
+export async function scanForRequest(id: string, req: RunRequest, print: PrintRun): Promise<number> {
   if (req.showValues) throw new UsageError("--show-values cannot be used with --request: a request's record keeps only redacted evidence (scan without --request to see values)");
   const { config, store } = context(typeof req.config === "string" ? req.config : undefined);
   try {
     const customer = identifiersOf(store, id);
     const started = new Date();
-    const { code, result } = await printAndKeep(scan({ ...req, config, customer }), print);
-    const run = recordRun(store, id, sourcesOf(req, config.sourceIds), result, started, findersOf({ ...customer, defaultRegion: customer.defaultRegion ?? config.phoneRegion }));
-    process.stderr.write(`stored as run ${run} of ${id}\n`);
-    return code;
+    // Stored once the run is complete and before its summary prints: a closed pipe or a printer failure cannot lose it.
+    return await print(scan({ ...req, config, customer }), (result) => {
+      const run = recordRun(store, id, sourcesOf(req, config.sourceIds), result, started, findersOf({ ...customer, defaultRegion: customer.defaultRegion ?? config.phoneRegion }));
+      process.stderr.write(`stored as run ${run} of ${id}\n`);
+      return { bits: 0 };
+    });
   } finally {
     store.close();
   }
 }
 
 /** `restore-check`: closed requests' customers, by their hashes, in a restored copy; each request found again gets an event. */
-export async function runRestoreCheck(req: RunRequest, print: (events: AsyncIterable<ScanEvent>) => Promise<number>): Promise<number> {
+export async function runRestoreCheck(req: RunRequest, print: PrintRun): Promise<number> {
   const { config, store } = context(typeof req.config === "string" ? req.config : undefined);
   try {
     const started = new Date();
-    const { code, result } = await printAndKeep(restoreCheck({ ...req, config, store }), print);
-    const requests = recordFoundAgain(store, sourcesOf(req, config.sourceIds), result, started);
-    for (const id of requests) process.stderr.write(`${id}: found again after a restore, recorded in its log (straymap request reopen ${id} --reason "…")\n`);
-    return code;
+    return await print(restoreCheck({ ...req, config, store }), (result) => {
+      const requests = recordFoundAgain(store, sourcesOf(req, config.sourceIds), result, started);
+      for (const id of requests) process.stderr.write(`${id}: found again after a restore, recorded in its log (straymap request reopen ${id} --reason "…")\n`);
+      return { bits: 0 };
+    });
   } finally {
     store.close();
   }
@@ -215,10 +204,10 @@ export function registerRequestCommands(program: Command): void {
         for (const t of v.tasks) out(`  ${t.system.padEnd(28)} ${(t.outcome ?? "pending").padEnd(13)} ${t.name}${t.by ? `  (${t.by}, ${t.at})` : ""}`);
         out("\nruns:");
         if (!v.runs.length) out("  none");
-        for (const r of v.runs) out(`  run ${r.run}  ${r.at}  ${r.phase}  ${r.findings} findings, ${r.failures} not read  sources ${r.sources.join(", ")}`);
+        for (const r of v.runs) out(`  run ${r.run}  ${r.at}  ${r.phase}  ${r.findings} findings${r.moreCounted ? ` (and ${r.moreCounted} more counted, not listed)` : ""}, ${r.failures} not read${r.gaps ? `, ${r.gaps} not fully searched` : ""}  sources ${r.sources.join(", ")}`);
         out("\nevents:");
         for (const e of v.events) out(`  ${String(e.seq).padStart(4)}  ${e.at}  ${e.actor}  ${e.type}`);
-      }),
+      }, true),
     );
 
   request
@@ -235,7 +224,7 @@ export function registerRequestCommands(program: Command): void {
           if (statSync(o.output, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`-o ${o.output}: a folder; name a file`);
           writeFileSync(o.output, text);
         } else out(text);
-      }),
+      }, true),
     );
 
   request
@@ -252,7 +241,7 @@ export function registerRequestCommands(program: Command): void {
           for (const p of v.problems) out(`${id}: ${p}`);
           process.exitCode = 1;
         }
-      }),
+      }, true),
     );
 
   request
@@ -265,6 +254,6 @@ export function registerRequestCommands(program: Command): void {
         const rows = requestList(store, config);
         if (o.format === "json") return void out(JSON.stringify({ requests: rows }, null, 2));
         for (const r of rows) out(`${r.id}  ${r.status.padEnd(9)}  ${r.outcome ?? `${r.pendingTasks} tasks pending`}  owner ${r.owner}  ${r.deadline}`);
-      }),
+      }, true),
     );
 }

@@ -75,7 +75,7 @@ export function registerReviewCommands(program: Command): void {
         else for (const d of queue) {
           out(`${d.name.padEnd(6)} ${d.source}: ${d.path}${d.member ? ` → ${d.member}` : ""}  ${d.pii.join(", ")}  columns ${d.columns.join(", ")}  sample ${d.sample}  confidence ${d.confidence.toFixed(2)}  first seen ${d.firstSeen.slice(0, 10)}, last ${d.lastSeen.slice(0, 10)}`);
         }
-      }),
+      }, true),
     );
 
   review

@@ -40,7 +40,7 @@ export function registerSetupCommands(program: Command): void {
     .addOption(new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"))
     .action((o: { config?: string; format: "table" | "json" }) => {
       const config = loadConfig(o.config ?? "straymap.yaml");
-      const store = new Store(config.store);
+      const store = Store.reader(config.store);
       let view: MapOverview;
       try {
         view = mapOverview(config, store);

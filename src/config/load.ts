@@ -31,6 +31,7 @@ const schemas = memo(() => {
       maxMessageBytes: size,
       maxNesting: z.number().int().positive(),
       concurrency: z.number().int().min(1).max(64),
+      maxFindingsPerColumn: z.number().int().positive(),
     })
     .partial()
     .strict();

@@ -10,6 +10,7 @@ import { customerFindings } from "./match-units.js";
 import { needlesOf } from "./prefilter.js";
 import type { JobKind, NativeContext, SourceSession } from "./scanner.js";
 import { ColumnSampler } from "./sweep-columns.js";
+import { TOO_FEW_ROWS } from "./coverage.js";
 
 export type TextUnit = Extract<Unit, { kind: "cell" | "line" }>;
 
@@ -19,6 +20,8 @@ export interface ItemPlace {
   /** Location fields inherited from containers (provider fields, mail message, part). */
   loc: Partial<Location>;
   showValues: boolean;
+  /** Whether a finding would be listed; past limits.maxFindingsPerColumn it is only counted, and its evidence is not made. */
+  listed?: (kind: Finding["kind"], identifier: string, location: Location) => boolean;
 }
 
 /** What a job does with the units of one item, as they are read. */
@@ -59,7 +62,7 @@ export interface Job {
 /** Findings for each cell or line as it comes: customer scans and restore-checks. */
 function matchingWork(matcher: Parameters<typeof customerFindings>[0], place: ItemPlace): ItemWork {
   return {
-    unit: (unit) => customerFindings(matcher, unit, place.loc, place.base, place.showValues),
+    unit: (unit) => customerFindings(matcher, unit, place.loc, place.base, place.showValues, place.listed),
     finish: () => ({ findings: [] }),
     hasSample: false,
   };
@@ -139,8 +142,9 @@ export class SweepJob implements Job {
   }
 
   begin(place: ItemPlace): ItemWork {
-    const sampler = new ColumnSampler(this.rules);
-    const rows = this.rules.sampleSize;
+    const rules = this.rules;
+    const sampler = new ColumnSampler(rules);
+    const rows = rules.sampleSize;
     return {
       unit(unit) {
         if (unit.kind === "cell") sampler.add(unit);
@@ -148,9 +152,12 @@ export class SweepJob implements Job {
       },
       finish(head) {
         const note = head ? `read the first ${formatSize(head.read)} of ${formatSize(head.of)}` : undefined;
+        const min = rules.minSamples;
+        // Said, not silent: a table this short is judged by its headers alone.
+        const thin = sampler.size > 0 && sampler.rows < min ? `${TOO_FEW_ROWS} by values (${sampler.rows} row${sampler.rows === 1 ? "" : "s"}, rules need ${min}): columns judged by their headers only` : undefined;
         return {
           findings: sampler.findings(place.base, place.loc, place.showValues, note),
-          method: `sampled up to ${rows} rows per table${note ? ` (${note})` : ""}`,
+          method: thin ?? `sampled up to ${rows} rows per table${note ? ` (${note})` : ""}`,
         };
       },
       get hasSample() {

@@ -16,6 +16,7 @@ export function* customerFindings(
   inherited: Partial<Location>,
   base: Pick<Location, "uri" | "path" | "member"> & { source: string },
   showValues: boolean,
+  listed: (kind: "customer-match", identifier: string, location: Location) => boolean = () => true,
 ): Generator<Finding> {
   const hits = matcher.find(unit.text);
   if (hits.length === 0) return;
@@ -31,7 +32,8 @@ export function* customerFindings(
     const location: Location = { uri: base.uri, path: base.path, ...(base.member ? { member: base.member } : {}), ...inherited, ...unit.loc };
     if (unit.kind === "line" && location.line !== undefined) location.offset = (unit.loc.offset ?? 0) + first.index;
     else delete location.offset;
-    const text = snippet(unit.text, first.index, first.length, first.identifier, showValues, hits);
+    // Past the cap a finding is only counted: its evidence would never be seen.
+    const text = listed("customer-match", first.identifier, location) ? snippet(unit.text, first.index, first.length, first.identifier, showValues, hits) : "";
     yield finding("customer-match", {
       source: base.source,
       location,

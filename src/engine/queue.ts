@@ -6,8 +6,35 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private waiting: ((r: IteratorResult<T>) => void) | undefined;
   private closed = false;
   private failure: unknown;
+  private roomWaiters: { low: number; resolve: () => void }[] = [];
+  /** The consumer stopped iterating: what is pushed after is dropped, and producers never wait. */
+  private abandoned = false;
+
+  /** Items pushed and not yet taken. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /**
+   * For a producer that can wait: resolves once the consumer has taken the queue
+   * down to `low` items (at once when it is there already, or closed).
+   */
+  room(low: number): Promise<void> {
+    if (this.size <= low || this.closed || this.abandoned) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ low, resolve }));
+  }
+
+  private wake(): void {
+    if (this.roomWaiters.length === 0) return;
+    const size = this.size;
+    const ready = this.roomWaiters.filter((w) => size <= w.low || this.closed || this.abandoned);
+    if (ready.length === 0) return;
+    this.roomWaiters = this.roomWaiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
 
   push(item: T): void {
+    if (this.abandoned) return;
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = undefined;
@@ -18,6 +45,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   close(error?: unknown): void {
     this.closed = true;
     this.failure = error;
+    this.wake();
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = undefined;
@@ -26,6 +54,17 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    try {
+      yield* this.take();
+    } finally {
+      this.abandoned = true;
+      this.items = [];
+      this.head = 0;
+      this.wake();
+    }
+  }
+
+  private async *take(): AsyncGenerator<T> {
     for (;;) {
       if (this.head < this.items.length) {
         const item = this.items[this.head];
@@ -34,6 +73,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
           this.items = [];
           this.head = 0;
         }
+        this.wake();
         yield item;
         continue;
       }

@@ -13,11 +13,13 @@ import type { CoverageEntry, Finding, IdentifierKind, Item, Location, ProviderFi
 import { describeError } from "./errors.js";
 import { finding } from "../findings.js";
 import { identifierInBytes, identifierInStream } from "./unlocated.js";
-import { removeStaleTemp } from "../readers/zipfile.js";
+import { removeStaleTemp } from "../private-temp.js";
 import type { Job, ItemPlace } from "./jobs.js";
 import { Budget, DEFAULT_LIMITS, formatBytes, type Limits } from "../limits.js";
 import { anyIdentifierIn } from "./prefilter.js";
 import { AsyncQueue } from "./queue.js";
+import { FindingCap } from "./finding-cap.js";
+import { metered } from "./read-progress.js";
 import type { Source, SourceSession } from "./scanner.js";
 import { SearchPool } from "./search-pool.js";
 
@@ -47,11 +49,17 @@ interface ItemContext {
   /** Location fields inherited from the container (mail message id, part). */
   loc: Partial<Location>;
   budget: Budget;
+  /** The item's findings past limits.maxFindingsPerColumn are counted here, not listed. */
+  cap?: FindingCap;
 }
 
 /** Files smaller than this are searched in the main thread: a worker round trip costs more. */
 const POOL_MIN_BYTES = 512 * 1024;
 const NO_HIT = "searched every byte: no form of any identifier";
+/** Events waiting for the consumer before readers pause (their memory, not their number, is the point). */
+const MAX_QUEUED_EVENTS = 2048;
+/** Why an item stopped being read when the user interrupted the run: a gap, since it was not searched to the end. */
+const INTERRUPTED = "not read to the end: the scan was interrupted (SIGINT or SIGTERM)";
 
 /** Left unread on purpose (over limits.maxFileSize): a gap, and not read a second time to look for her. */
 class Unread extends SkipError {}
@@ -61,6 +69,8 @@ export class Engine {
   private readonly limits: Limits;
   private readonly tmp: string;
   private readonly pool: SearchPool;
+  /** The run's events not yet taken by the consumer: readers wait while it is long (backpressure). */
+  private events?: AsyncQueue<ScanEvent>;
 
   constructor(
     private readonly job: Job,
@@ -75,10 +85,18 @@ export class Engine {
 
   run(sources: Source[]): AsyncIterable<ScanEvent> {
     const queue = new AsyncQueue<ScanEvent>();
+    this.events = queue;
     const limit = pLimit(this.limits.concurrency);
     const running = new Set<Promise<void>>();
     const drive = async () => {
+      // What an interrupt leaves unlisted is said, so an interrupted run never reads as a whole one.
+      const stopped = (source: Source, what: string) =>
+        queue.push({ type: "coverage", entry: { source: source.id, uri: source.id, path: "", status: "skipped", gap: true, reason: `${what}: the scan was interrupted (SIGINT or SIGTERM)` } });
       for (const source of sources) {
+        if (this.options.signal?.aborted) {
+          stopped(source, "not searched");
+          continue;
+        }
         let session: SourceSession | undefined;
         try {
           session = await source.open({ limits: this.limits, signal: this.options.signal, job: this.job.kind, state: this.options.cache?.stateOf(source.id) });
@@ -99,7 +117,10 @@ export class Engine {
           const width = session.concurrency ?? this.limits.concurrency;
           const sourceLimit = width === this.limits.concurrency ? limit : pLimit(width);
           for await (const e of listing) {
-            if (this.options.signal?.aborted) break;
+            if (this.options.signal?.aborted) {
+              stopped(source, "items after those listed above were not searched");
+              break;
+            }
             if ("settled" in e) {
               queue.push({ type: "coverage", entry: e.settled });
               continue;
@@ -165,15 +186,23 @@ export class Engine {
       ...(ctx.members.length ? { member: ctx.members.join("!/") } : {}),
       ...providerFields(ctx.loc),
     };
-    const settle = (entry: Partial<CoverageEntry>) => emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry } as CoverageEntry });
+    // Past limits.maxFindingsPerColumn, a column's findings are counted on the item's coverage entry, not listed.
+    const cap = new FindingCap(this.limits.maxFindingsPerColumn);
+    const settle = (entry: Partial<CoverageEntry>) => {
+      const unlisted = cap.unlisted();
+      emit({ type: "coverage", entry: { ...base, status: "scanned", ...entry, ...(unlisted.length ? { unlisted } : {}) } as CoverageEntry });
+    };
     let located = false;
     const progress = { opened: false };
     const tracked = (e: ScanEvent) => {
-      if (e.type === "finding") located = true;
+      if (e.type === "finding") {
+        located = true;
+        if (!cap.admit(e.finding)) return;
+      }
       emit(e);
     };
     try {
-      const outcome = await this.readContent(item, ctx, base, tracked, progress);
+      const outcome = await this.readContent(item, { ...ctx, cap }, base, tracked, progress);
       settle({ status: outcome.status ?? "scanned", ...(outcome.reason ? { reason: outcome.reason } : {}), bytes: outcome.bytes, method: outcome.method });
     } catch (e) {
       // Not read to the end, and nobody chose to leave it out: a gap (or a failure), never a plain skip.
@@ -236,8 +265,11 @@ export class Engine {
     // A head is a fair sample of some formats: of a big object, read only that (a Range GET).
     const prefix = job.prefixBytes && named?.prefixReadable && item.openPrefix && (item.size ?? 0) > job.prefixBytes ? job.prefixBytes : undefined;
     // Items that offer a fast sequential read are sniffed through it; readers get a fresh stream.
-    const source = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
-    const { head, chunks } = await peek(source as AsyncIterable<Buffer>);
+    const opened = prefix ? await item.openPrefix!(prefix) : item.chunks ? item.chunks() : await item.open();
+    // Bytes of a top-level item gone through, for the progress line (members are inside their item's bytes).
+    const read = (bytes: number) => emit({ type: "progress", source: item.source, uri: item.uri, path: item.path, bytes, counted: ctx.cap?.counted() ?? 0 });
+    const source = ctx.depth === 0 ? metered(opened as AsyncIterable<Buffer>, read) : (opened as AsyncIterable<Buffer>);
+    const { head, chunks } = await peek(source);
     progress.opened = true;
     if (head.length === 0) return { method: "empty", bytes: 0 };
     let sniffed = sniffEncoding(head);
@@ -275,7 +307,8 @@ export class Engine {
       return { status: "skipped", reason: declinedNow };
     }
 
-    const place: ItemPlace = { base, loc: ctx.loc, showValues: this.options.showValues ?? false };
+    const cap = ctx.cap;
+    const place: ItemPlace = { base, loc: ctx.loc, showValues: this.options.showValues ?? false, ...(cap ? { listed: (kind, what, location) => cap.wouldList(kind, what, location) } : {}) };
     const work = job.begin(place);
     let units: AsyncIterable<Unit[]>;
     let method = "read in full";
@@ -287,7 +320,7 @@ export class Engine {
       if (item.localPath && !sniffed.encoding.startsWith("utf-16") && (item.size ?? 0) > POOL_MIN_BYTES && this.pool.available) {
         // Big local files are searched in worker threads, one per core.
         await drain(chunks);
-        const result = this.pool.search(item.localPath, needles, plan?.split, item.size);
+        const result = this.pool.search(item.localPath, needles, plan?.split, item.size, read);
         if (!(await result.found)) return { method: NO_HIT + note, bytes: item.size };
         records = plan ? result.records : undefined;
       } else if (plan && !item.chunks) {
@@ -316,10 +349,13 @@ export class Engine {
     let children = 0;
     try {
       for await (const batch of units) {
+        // Ctrl-C stops inside a big archive or mailbox too, not after its last member.
+        if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
         for (const unit of batch) {
           if (unit.kind === "child") {
             children++;
             await this.readChild(unit, ctx, emit);
+            if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
           } else if (unit.kind === "skip") {
             const member = [...ctx.members, unit.name].join("!/");
             emit({ type: "coverage", entry: { ...base, member, status: "skipped", reason: unit.reason, gap: true } });
@@ -328,10 +364,12 @@ export class Engine {
             for (const f of work.unit(unit)) emit({ type: "finding", finding: this.withSystem(f) });
           }
         }
+        // A consumer slower than the readers (a printer, a pipe) holds them back rather than queueing every event.
+        if (this.events && this.events.size > MAX_QUEUED_EVENTS) await this.events.room(MAX_QUEUED_EVENTS / 2);
       }
     } catch (e) {
       // A head cut off mid-record may not parse to the end; the rows before it are the sample.
-      if (!(prefix && work.hasSample)) throw e;
+      if (!(prefix && work.hasSample) || this.options.signal?.aborted) throw e;
     }
     const done = work.finish(prefix ? { read: prefix, of: item.size ?? 0 } : undefined);
     for (const f of done.findings) emit({ type: "finding", finding: this.withSystem(f) });
@@ -353,6 +391,7 @@ export class Engine {
   }
 
   private async readChild(unit: Extract<Unit, { kind: "child" }>, ctx: ItemContext, emit: (e: ScanEvent) => void): Promise<void> {
+    if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
     const child = unit.item;
     const members = [...ctx.members, child.name];
     if (ctx.depth + 1 > this.limits.maxDepth) {
@@ -366,7 +405,9 @@ export class Engine {
   }
 
   private withSystem(f: Finding): Finding {
-    return { ...f, system: this.options.systemFor?.(f.source, f.location) ?? null };
+    // Without a data map every finding stays unmapped (null, as finding() made it): no copy.
+    if (!this.options.systemFor) return f.system === null ? f : { ...f, system: null };
+    return { ...f, system: this.options.systemFor(f.source, f.location) ?? null };
   }
 }
 

@@ -57,6 +57,11 @@ export interface SourceSession {
   findHashes?(matcher: HashedMatcher, ctx: NativeContext): AsyncIterable<ScanEvent>;
   /** Find PII-shaped columns with the source's own catalog and sampling. */
   findPiiColumns?(rules: RuleSet, ctx: NativeContext): AsyncIterable<ScanEvent>;
+  /**
+   * `check --connect` for a source that does not list items (a database): connect, read
+   * what it would search, and say it in one line; rejects with the reason when it cannot.
+   */
+  reach?(): Promise<string>;
   /** Items of this source read at once, when the source bounds its own reads (its `concurrency:` setting); else the run's. */
   concurrency?: number;
   close(): Promise<void>;

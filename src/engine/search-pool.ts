@@ -1,17 +1,23 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { dirname, join } from "node:path";
+import type { Worker } from "node:worker_threads";
 import type { LocatedRecord, SplitOptions } from "../search/locate.js";
 import { SkipError } from "../errors.js";
 import type { Needles } from "../search/byte-search.js";
 import { AsyncQueue } from "./queue.js";
+import { lazy } from "../lazy.js";
+
+// Loaded with the first worker: small files are searched in the main thread and never need it.
+const workerThreads = lazy<typeof import("node:worker_threads")>("node:worker_threads");
 import type { SearchMessage, SearchTask } from "../search/search-worker.js";
 
 /** The compiled worker next to this module (dist), or the built copy when running from sources (tests). */
 function workerFile(): string | undefined {
   const here = fileURLToPath(import.meta.url);
-  const candidates = [here.replace(/engine\/search-pool\.(js|ts)$/, "search/search-worker.js"), here.replace(/\/src\/engine\/search-pool\.ts$/, "/dist/src/search/search-worker.js")];
+  // From dist/src/engine or the CLI bundle's chunks in dist/src/cli: dist/src/search; from these sources: the built copy.
+  const candidates = [join(dirname(here), "../search/search-worker.js"), here.replace(/\/src\/engine\/search-pool\.ts$/, "/dist/src/search/search-worker.js")];
   return candidates.find((c) => c !== here && existsSync(c));
 }
 
@@ -19,6 +25,7 @@ interface Job {
   task: SearchTask;
   found: { resolve: (found: boolean) => void; reject: (e: Error) => void };
   records: AsyncQueue<LocatedRecord[]>;
+  read?: (bytes: number) => void;
 }
 
 export interface SearchResult {
@@ -48,13 +55,15 @@ export class SearchPool {
     return this.file !== undefined;
   }
 
-  search(path: string, needles: Needles, split?: SplitOptions, size?: number): SearchResult {
+  /** `read` hears how many bytes of the file the worker has gone through, as that grows. */
+  search(path: string, needles: Needles, split?: SplitOptions, size?: number, read?: (bytes: number) => void): SearchResult {
     let found!: Job["found"];
     const promise = new Promise<boolean>((resolve, reject) => (found = { resolve, reject }));
     const records = new AsyncQueue<LocatedRecord[]>();
-    this.queue.push({ task: { id: this.nextId++, path, needles, split, size }, found, records });
+    const inFlight = new SharedArrayBuffer(4);
+    this.queue.push({ task: { id: this.nextId++, path, needles, split, size, inFlight }, found, records, read });
     this.pump();
-    return { found: promise, records };
+    return { found: promise, records: taken(records, new Int32Array(inFlight)) };
   }
 
   private pump(): void {
@@ -69,11 +78,12 @@ export class SearchPool {
 
   private spawn() {
     // A search needs a few buffers, not a big heap.
-    const slot: { worker: Worker; job?: Job } = { worker: new Worker(this.file!, { resourceLimits: { maxOldGenerationSizeMb: 64 } }) };
+    const slot: { worker: Worker; job?: Job } = { worker: new (workerThreads().Worker)(this.file!, { resourceLimits: { maxOldGenerationSizeMb: 64 } }) };
     slot.worker.on("message", (m: SearchMessage) => {
       const job = slot.job;
       if (!job || job.task.id !== m.id) return;
       if ("found" in m) job.found.resolve(m.found);
+      else if ("read" in m) job.read?.(m.read);
       else if ("records" in m) job.records.push(m.records.map((r) => ({ ...r, bytes: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength) })));
       else {
         if ("error" in m) {
@@ -109,5 +119,23 @@ export class SearchPool {
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/**
+ * The worker's batches as the reader takes them: asking for the next one gives
+ * the worker room to post another (see SearchTask.inFlight). A reader that
+ * stops early lifts the bound, so the worker runs to the end of its file.
+ */
+async function* taken(records: AsyncQueue<LocatedRecord[]>, inFlight: Int32Array): AsyncGenerator<LocatedRecord[]> {
+  try {
+    for await (const batch of records) {
+      yield batch;
+      Atomics.sub(inFlight, 0, 1);
+      Atomics.notify(inFlight, 0);
+    }
+  } finally {
+    Atomics.store(inFlight, 0, -(2 ** 30));
+    Atomics.notify(inFlight, 0);
   }
 }

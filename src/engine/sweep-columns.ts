@@ -33,6 +33,13 @@ export class ColumnSampler {
     if (col.values.length < this.rules.sampleSize * 4) col.values.push(cell.text);
   }
 
+  /** The most values any column holds: the rows a table gave to judge by. */
+  get rows(): number {
+    let most = 0;
+    for (const c of this.columns.values()) most = Math.max(most, c.values.filter((v) => v.trim() !== "").length);
+    return most;
+  }
+
   /** Columns seen so far. */
   get size(): number {
     return this.columns.size;

@@ -212,6 +212,7 @@ export function maskEvent(e: ScanEvent, finders: Finder[]): ScanEvent {
   const mask = (s: string) => maskKnown(s, finders);
   if (e.type === "finding") return { type: "finding", finding: maskDeep<Finding>(e.finding, mask) };
   if (e.type === "coverage") return { type: "coverage", entry: maskDeep(e.entry, mask) };
+  if (e.type === "progress") return maskDeep(e, mask);
   return { ...e, message: mask(e.message) };
 }
 

@@ -99,6 +99,8 @@ export interface CompiledRule {
 
 export interface RuleSet {
   sampleSize: number;
+  /** The default least number of values for values to decide a column (a rule may ask for more). */
+  minSamples: number;
   rules: CompiledRule[];
 }
 
@@ -197,5 +199,5 @@ export function loadRules(userRules: RuleSpec[] = [], options: { file?: string; 
       const at = userRules.findIndex((u) => u.id === r.id);
       return compile(r, parsed.defaults, at >= 0 ? `rules[${at}] (${r.id})` : `built-in rule ${r.id}`, options.phoneRegion ?? "US", userValues.get(r.id));
     });
-  return { sampleSize: parsed.defaults.sampleSize, rules };
+  return { sampleSize: parsed.defaults.sampleSize, minSamples: parsed.defaults.minSamples, rules };
 }

@@ -1,9 +1,12 @@
-import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import type { Item } from "../types.js";
 import { byteCounter, chain } from "./streams.js";
 import type { FormatSpec } from "./spec.js";
 import type { ReadOptions, Unit } from "./types.js";
+import { lazy } from "../lazy.js";
+
+// Loaded with the first .gz: the engine imports this module for its error words on every run.
+const zlib = lazy<typeof import("node:zlib")>("node:zlib");
 
 /** `report.csv.gz` holds `report.csv`; a bare `dump.gz` holds `dump`. */
 export function innerName(name: string): string {
@@ -16,7 +19,7 @@ export function innerName(name: string): string {
 /** Decompress a gzip stream, metered against the expansion budget and ratio limit. */
 export function gunzip(raw: Readable, key: string, options: ReadOptions): Readable {
   const counter = byteCounter();
-  const out = chain(raw, counter, createGunzip(), options.budget.meter(key, () => counter.bytes));
+  const out = chain(raw, counter, zlib().createGunzip(), options.budget.meter(key, () => counter.bytes));
   return out;
 }
 

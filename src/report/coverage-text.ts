@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import type { CoverageEntry, RunResult } from "../types.js";
 import { NO_COLOURS, type Paint } from "./colour.js";
-import { describeFile } from "./describe.js";
+import { counted, describeFile, describeUnlisted } from "./describe.js";
+import { TOO_FEW_ROWS } from "../engine/coverage.js";
 
 /** Skipped items listed per reason unless --verbose (the README and --help say the same). */
 export const MAX_LISTED_PER_REASON = 10;
@@ -38,6 +39,11 @@ export function coverageReport(result: RunResult, verbose: boolean, p: Paint = N
   out.push(
     `Searched ${summary.total} item${summary.total === 1 ? "" : "s"}: ${summary.scanned} scanned, ${summary.skipped} skipped${gaps ? ` (${gaps} not fully searched)` : ""}, ${summary.failed} failed.`,
   );
+  const unlisted = items.filter((e) => e.unlisted?.length);
+  if (unlisted.length) {
+    out.push("", `Counted, not listed one by one (${counted(summary.unlisted ?? 0)} past limits.maxFindingsPerColumn):`);
+    for (const e of unlisted) for (const u of e.unlisted!) out.push(`  - ${entryWhere(e)}: ${describeUnlisted(u)}`);
+  }
   const failed = items.filter((e) => e.status === "failed");
   if (failed.length) {
     out.push("", p.bad(`Could not search (${failed.length}):`));
@@ -46,6 +52,9 @@ export function coverageReport(result: RunResult, verbose: boolean, p: Paint = N
   // Gaps: not fully searched although nobody left them out (a limit, an unsupported type, binary content).
   const gapItems = items.filter((e) => e.status === "skipped" && e.gap);
   if (gapItems.length) out.push("", p.bad(`Not fully searched (${gapItems.length}):`), ...byReason(gapItems, verbose, p));
+  // A sweep's tables too short to judge by values: read, but say so (their columns were judged by headers only).
+  const thin = items.filter((e) => e.status === "scanned" && e.method?.startsWith(TOO_FEW_ROWS));
+  if (thin.length) out.push("", `Too few rows to judge by values (${thin.length}):`, ...byReason(thin.map((e) => ({ ...e, reason: e.method })), verbose, p));
   const skipped = items.filter((e) => e.status === "skipped" && !e.gap);
   if (skipped.length) out.push("", `Skipped (${skipped.length}):`, ...byReason(skipped, verbose, p));
   if (summary.failed || gaps) out.push("", p.bad(p.bold("The search is INCOMPLETE: the places above could not be read or fully searched.")));

@@ -1,4 +1,4 @@
-import type { Finding, Location } from "../types.js";
+import type { Finding, Location, Unlisted } from "../types.js";
 
 /** Where, in one line: the file (and archive member), then the place inside it. */
 export function describeFile(loc: Pick<Location, "path" | "member">): string {
@@ -26,4 +26,19 @@ export function describeWhat(f: Finding): string {
   if (f.kind === "linked-row") return "linked by foreign key";
   if (f.request) return `${f.identifier} of ${f.request}`;
   return f.match && f.match !== "exact" ? `${f.identifier} (${f.match})` : (f.identifier ?? "");
+}
+
+export const counted = (n: number) => n.toLocaleString("en-US");
+
+/**
+ * Findings counted past limits.maxFindingsPerColumn, in words:
+ * "399,900 more rows in column email (rows 102–400001), email ×399,900".
+ */
+export function describeUnlisted(u: Unlisted): string {
+  const unit = u.jsonPath !== undefined ? "values" : u.column !== undefined ? "rows" : u.part !== undefined ? "messages" : "lines";
+  const where =
+    u.jsonPath !== undefined ? ` at ${u.jsonPath}` : u.column !== undefined ? ` in ${u.sheet !== undefined ? `sheet ${u.sheet}, ` : ""}column ${u.column}` : u.part !== undefined ? ` in part ${u.part}` : "";
+  const span = u.first !== undefined && u.jsonPath === undefined ? ` (${u.column !== undefined ? "rows" : "lines"} ${u.first}–${u.last})` : "";
+  const what = u.identifier ?? u.piiType ?? u.kind;
+  return `${counted(u.findings)} more ${unit}${where}${span}, ${what} ×${counted(u.count)}`;
 }

@@ -1,4 +1,4 @@
-import * as crypto from "node:crypto";
+import { lazy } from "../lazy.js";
 import type { Finding, Location } from "../types.js";
 
 /**
@@ -18,11 +18,14 @@ function stableLocation(loc: Location): Record<string, unknown> {
   return rest;
 }
 
+// Loaded when the first fingerprint is made: a run that finds nothing does not pay for node:crypto.
+const crypto = lazy<typeof import("node:crypto")>("node:crypto");
+
 /** crypto.hash (Node 20.12+) is several times faster than createHash for many small inputs. */
-const sha256: (text: string) => string =
-  typeof (crypto as { hash?: unknown }).hash === "function"
-    ? (text) => (crypto as unknown as { hash(alg: string, data: string): string }).hash("sha256", text)
-    : (text) => crypto.createHash("sha256").update(text).digest("hex");
+function sha256(text: string): string {
+  const c = crypto() as typeof import("node:crypto") & { hash?(alg: string, data: string): string };
+  return c.hash ? c.hash("sha256", text) : c.createHash("sha256").update(text).digest("hex");
+}
 
 /** JSON with object keys sorted, so equal values always give equal text. */
 function canonical(value: unknown): string {

@@ -1,7 +1,7 @@
 import type { Config } from "../config/load.js";
 import type { Store } from "../store/store.js";
 import type { CoverageSummary } from "../types.js";
-import { describeFile, describePlace, describeWhat } from "../report/describe.js";
+import { describeFile, describePlace, describeUnlisted, describeWhat } from "../report/describe.js";
 import { closeBlockers, stateOf } from "./requests.js";
 import { deadlineStatus, JURISDICTIONS } from "./deadlines.js";
 import { DELETING, type RequestState, type RunRef } from "./state.js";
@@ -12,6 +12,15 @@ import { verifyRequest } from "./verify.js";
  * may send to the customer or a regulator. It never claims more than the
  * outcomes and the verification scans show; an open request is a draft.
  */
+/** A place a run failed to read (`error`) or did not fully search (`gap`, with its `reason`). */
+export interface CouldNotSearch {
+  source: string;
+  where: string;
+  error?: string;
+  reason?: string;
+  gap?: true;
+}
+
 export interface RequestReport {
   format: "straymap-request-report/2";
   draft: boolean;
@@ -34,7 +43,7 @@ export interface RequestReport {
     cancel: { kind: string; reason: string } | null;
   };
   legal: { jurisdiction: string | null; basis: string | null; rule: string | null; due: string | null; dueFrom: string | null; status: string; overdue: boolean };
-  searches: { run: number; phase: RunRef["phase"]; startedAt: string; finishedAt: string; sources: string[]; coverage: CoverageSummary; couldNotSearch: { source: string; where: string; error?: string }[] }[];
+  searches: { run: number; phase: RunRef["phase"]; startedAt: string; finishedAt: string; sources: string[]; coverage: CoverageSummary; couldNotSearch: CouldNotSearch[] }[];
   found: { run: number; phase: RunRef["phase"]; source: string; where: string; place: string; what: string; count: number; system: string | null; systemName: string; evidence: string }[];
   systems: { system: string; name: string; action: string; owner: string | null; outcome: string | null; detail: Record<string, unknown>; by: string | null; at: string | null; reachedByScan: boolean }[];
   remaining: { backups: { name: string; until: string }[]; vendors: { name: string; ref: string }[]; retained: { name: string; reason: string; legalHold: boolean }[] };
@@ -60,12 +69,21 @@ export function buildReport(store: Store, id: string, config?: Pick<Config, "org
   const searches = runs.flatMap(({ ref, row }) =>
     row ? [{ run: ref.run, phase: ref.phase, startedAt: row.started_at, finishedAt: row.finished_at, sources: JSON.parse(row.sources) as string[], coverage: JSON.parse(row.summary) as CoverageSummary, couldNotSearch: JSON.parse(row.failures) }] : [],
   );
-  const found = runs.flatMap(({ ref }) =>
-    store.runs.findings(ref.run).map((f) => {
+  const found = runs.flatMap(({ ref }) => {
+    const findings = store.runs.findings(ref.run);
+    const listed = findings.map((f) => {
       const task = f.system ?? `unmapped:${f.source}:${f.location.path}`;
       return { run: ref.run, phase: ref.phase, source: f.source, where: describeFile(f.location), place: describePlace(f.location), what: describeWhat(f), count: f.count, system: f.system, systemName: names.get(task) ?? task, evidence: f.evidence };
-    }),
-  );
+    });
+    // Counted past limits.maxFindingsPerColumn: one line per column, in the system of its item's listed findings.
+    const counted = (ref.unlisted ?? []).map((u) => {
+      const f = findings.find((x) => x.source === u.source && x.location.path === u.path && x.location.member === u.member);
+      const system = f?.system ?? null;
+      const task = system ?? `unmapped:${u.source}:${u.path}`;
+      return { run: ref.run, phase: ref.phase, source: u.source, where: describeFile(u), place: `and ${describeUnlisted(u)}, not listed one by one`, what: u.identifier ?? u.kind, count: u.count, system, systemName: names.get(task) ?? task, evidence: "" };
+    });
+    return [...listed, ...counted];
+  });
   const systems = s.tasks.map((t) => ({ system: t.system, name: t.name, action: t.action, owner: t.owner, outcome: t.outcome, detail: t.detail, by: t.by, at: t.at, reachedByScan: t.sources.length > 0 }));
   const remaining = {
     backups: s.tasks.filter((t) => t.outcome === "expiring").map((t) => ({ name: t.name, until: String(t.detail.until) })),

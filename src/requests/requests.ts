@@ -170,6 +170,8 @@ export function recordRun(store: Store, id: string, sources: string[], result: R
   const mask = (s: string) => maskKnown(s, finders);
   const findings = result.findings.map((f) => maskDeep(f, mask));
   const coverage = { summary: result.coverage.summary, items: maskDeep(result.coverage.items, mask) };
+  // What was counted and not listed one by one, kept in the log beside the listed findings.
+  const unlisted = coverage.items.flatMap((e) => (e.unlisted ?? []).map((u) => ({ source: e.source, path: e.path, ...(e.member ? { member: e.member } : {}), ...u })));
   // A PATH given on the command line may hold her address too.
   sources = sources.map(mask);
   let runId = 0;
@@ -179,13 +181,18 @@ export function recordRun(store: Store, id: string, sources: string[], result: R
     runId = run.id;
     const foundIn: Record<string, number> = {};
     for (const f of findings) foundIn[taskOf(f)] = (foundIn[taskOf(f)] ?? 0) + 1;
+    // Places counted past limits.maxFindingsPerColumn belong to the task of their item's listed findings.
+    for (const u of unlisted) {
+      const listed = findings.find((f) => f.source === u.source && f.location.path === u.path && f.location.member === u.member);
+      if (listed) foundIn[taskOf(listed)] += u.findings;
+    }
     const tasksAdded = [...new Set(findings.filter((f) => f.system === null).map(unmappedTaskId))]
       .filter((t) => !s.tasks.some((x) => x.system === t))
       .map((t) => ({ system: t, name: `unmapped copy: ${t.slice("unmapped:".length)}`, action: "manual", sources: [t.split(":")[1]], origin: "unmapped" }));
     const deleting = s.tasks.some((t) => t.outcome && DELETING.includes(t.outcome));
     return {
       type: "scan",
-      data: { run: run.id, sources, phase: deleting ? "verification" : "before deletion", digest: run.digest, findings: findings.length, failures: run.failures, foundIn, tasksAdded },
+      data: { run: run.id, sources, phase: deleting ? "verification" : "before deletion", digest: run.digest, findings: findings.length, ...(unlisted.length ? { unlisted } : {}), failures: run.failures, gaps: run.gaps, foundIn, tasksAdded },
     };
   });
   return runId;
@@ -207,6 +214,7 @@ export function closeBlockers(s: RequestState): { blocking: string[]; gaps: stri
   }
   const last = s.runs[s.runs.length - 1];
   if (last.failures) gaps.push(`the last scan could not read ${last.failures} place${last.failures === 1 ? "" : "s"}`);
+  if (last.gaps) gaps.push(`the last scan did not fully search ${last.gaps} place${last.gaps === 1 ? "" : "s"} (a limit, an unsupported type or binary content; the report lists each)`);
   // Each system marked deleted must have been searched again after that, and no longer hold her.
   for (const t of s.tasks) {
     if (!t.outcome || !DELETING.includes(t.outcome) || t.sources.length === 0) continue;

@@ -1,4 +1,5 @@
 import type { StoredEvent } from "../store/events.js";
+import type { Unlisted } from "../types.js";
 
 export const OUTCOMES = ["done", "anonymized", "expiring", "vendor-ticket", "retained", "not-found"] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -23,6 +24,9 @@ export interface TaskState {
   outcomeSeq: number | null;
 }
 
+/** Findings of one column of an item counted and not listed, as a scan --request stored them. */
+export type UnlistedPlace = Unlisted & { source: string; path: string; member?: string };
+
 export interface RunRef {
   run: number;
   at: string;
@@ -31,7 +35,11 @@ export interface RunRef {
   phase: "before deletion" | "verification";
   digest: string | null;
   findings: number;
+  /** Findings counted past limits.maxFindingsPerColumn and not listed one by one, per column of an item. */
+  unlisted?: UnlistedPlace[];
   failures: number;
+  /** Places the run did not fully search (gaps); 0 for runs stored before gaps were counted. */
+  gaps: number;
   /** Task (system) id → places she was found in it by this run. */
   foundIn: Record<string, number>;
 }
@@ -170,7 +178,9 @@ function apply(s: RequestState, e: StoredEvent, d: Data): void {
         phase: (d.phase as RunRef["phase"]) ?? (deleting ? "verification" : "before deletion"),
         digest: (d.digest as string) ?? null,
         findings: Number(d.findings ?? 0),
+        ...(Array.isArray(d.unlisted) ? { unlisted: d.unlisted as UnlistedPlace[] } : {}),
         failures: typeof d.failures === "number" ? d.failures : Array.isArray(d.failures) ? d.failures.length : 0,
+        gaps: Number(d.gaps ?? 0),
         foundIn: (d.foundIn as Record<string, number>) ?? {},
       });
       return;

@@ -41,7 +41,8 @@ export interface RequestView {
   verified: string | null;
   deadline: { due: string | null; text: string; overdue: boolean };
   tasks: RequestReport["systems"];
-  runs: (Pick<RunRef, "run" | "at" | "phase" | "sources" | "findings" | "failures"> & { coverage: CoverageSummary | null })[];
+  /** Each run; `moreCounted`: findings past the per-column cap, counted but not listed. */
+  runs: (Pick<RunRef, "run" | "at" | "phase" | "sources" | "findings" | "failures" | "gaps"> & { moreCounted: number; coverage: CoverageSummary | null })[];
   /** Why it cannot close yet (open requests). */
   outstanding: string[];
   log: RequestReport["log"];
@@ -63,7 +64,7 @@ export function requestView(store: Store, config: Pick<Config, "organisation" | 
     verified: s.verified,
     deadline: { due: s.due, text: r.legal.status, overdue: r.legal.overdue },
     tasks: r.systems,
-    runs: s.runs.map((x) => ({ run: x.run, at: x.at, phase: x.phase, sources: x.sources, findings: x.findings, failures: x.failures, coverage: coverage.get(x.run) ?? null })),
+    runs: s.runs.map((x) => ({ run: x.run, at: x.at, phase: x.phase, sources: x.sources, findings: x.findings, moreCounted: (x.unlisted ?? []).reduce((n, u) => n + u.findings, 0), failures: x.failures, gaps: x.gaps, coverage: coverage.get(x.run) ?? null })),
     outstanding: r.outstanding,
     log: r.log,
     events: r.events.map((e) => ({ seq: e.seq, at: e.at, actor: e.actor, type: e.type })),

@@ -40,7 +40,7 @@ export class ByteSearch {
     if (this.pattern && this.pattern.test(data.toString("latin1", 0, end))) return true;
     if (this.needles.literals.length) {
       this.finder.prepare(end);
-      for (let i = 0; i < this.needles.literals.length; i++) if (this.finder.indexOf(i, end, 0) !== -1) return true;
+      if (this.finder.indexOfAny(end, 0) !== -1) return true;
     }
     const keep = Math.min(this.needles.overlap, end);
     data.copyWithin(0, end - keep, end);

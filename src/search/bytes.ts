@@ -22,10 +22,3 @@ export function foldedNeedle(literal: string): Buffer {
   foldInPlace(b, b.length);
   return b;
 }
-
-/** How many times `byte` occurs in `buf[from..to)` (Buffer.indexOf is memchr-fast). */
-export function countByte(buf: Buffer, byte: number, from: number, to: number): number {
-  let count = 0;
-  for (let at = buf.indexOf(byte, from); at !== -1 && at < to; at = buf.indexOf(byte, at + 1)) count++;
-  return count;
-}

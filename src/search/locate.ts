@@ -1,5 +1,4 @@
 import type { Needles } from "./byte-search.js";
-import { countByte } from "./bytes.js";
 import { createFinder, type Finder } from "./finder.js";
 import { SkipError } from "../errors.js";
 import { formatBytes } from "../limits.js";
@@ -50,8 +49,10 @@ export class RecordScanner {
   constructor(
     needles: Needles,
     private readonly options: SplitOptions,
+    /** Without the SIMD kernel: every byte walked in JavaScript (tests compare both). */
+    portable = false,
   ) {
-    this.finder = createFinder(needles.literals);
+    this.finder = createFinder(needles.literals, portable);
     this.literals = needles.literals.length;
     this.pattern = needles.pattern ? new RegExp(needles.pattern, "g") : undefined;
   }
@@ -81,9 +82,7 @@ export class RecordScanner {
     const hits: number[] = [];
     if (this.literals) {
       this.finder.prepare(data.length);
-      for (let n = 0; n < this.literals; n++) {
-        for (let at = this.finder.indexOf(n, data.length, 0); at !== -1; at = this.finder.indexOf(n, data.length, at + 1)) hits.push(at);
-      }
+      for (let at = this.finder.indexOfAny(data.length, 0); at !== -1; at = this.finder.indexOfAny(data.length, at + 1)) hits.push(at);
     }
     if (this.pattern) {
       const re = this.pattern;
@@ -98,108 +97,118 @@ export class RecordScanner {
   }
 
   private take(data: Buffer, final: boolean, knownClean = false): LocatedRecord[] {
-    const { options } = this;
-    const hits = knownClean ? [] : this.candidates(data);
-    const out: LocatedRecord[] = [];
-    let h = 0;
-    let start = 0;
-    let startLine = this.line;
-    const emit = (end: number, next: number) => {
-      while (h < hits.length && hits[h] < start) h++;
-      const hit = h < hits.length && hits[h] < end;
-      if (hit || (options.withFirst && this.record === 0)) {
-        out.push({ index: this.record, line: startLine, bytes: Buffer.from(data.subarray(start, end)) });
-      }
-      this.record++;
-      start = next;
-      startLine = this.line;
-    };
-    const delimiter = options.csv?.delimiter ?? -1;
-    const firstCR = data.indexOf(CR);
-    if ((!options.csv || data.indexOf(QUOTE) === -1) && (firstCR === -1 || data[firstCR + 1] === LF || firstCR === data.length - 1)) {
-      // LF or CRLF, no quotes: records are lines. Count line breaks between hits
-      // (four bytes at a time) and cut out only the lines that hold a hit.
-      const wanted = options.withFirst && this.record === 0 ? [0, ...hits] : hits;
-      for (const at of wanted) {
-        if (at < start) continue;
-        const lineStart = at === 0 ? 0 : Math.max(start, data.lastIndexOf(LF, at - 1) + 1);
-        const skipped = countByte(data, LF, start, lineStart);
-        this.record += skipped;
-        this.line += skipped;
-        start = lineStart;
-        startLine = this.line;
-        let lineEnd = data.indexOf(LF, at);
-        if (lineEnd === -1) {
-          if (!final) break; // the rest of this line comes with the next chunk
-          lineEnd = data.length;
-        }
-        this.line++;
-        emit(lineEnd, lineEnd + 1);
-      }
-      if (start < data.length) {
-        const lastLF = data.lastIndexOf(LF);
-        if (lastLF >= start) {
-          const skipped = countByte(data, LF, start, lastLF + 1);
-          this.record += skipped;
-          this.line += skipped;
-          start = lastLF + 1;
-          startLine = this.line;
-        }
-      }
-    } else if (!options.csv || data.indexOf(QUOTE) === -1) {
-      // Old Mac line endings (CR alone): jump from break to break.
-      let i = 0;
-      let cr = firstCR;
-      for (;;) {
-        const lf = data.indexOf(LF, i);
-        if (cr !== -1 && cr < i) cr = data.indexOf(CR, i);
-        const at = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
-        if (at === -1) break;
-        if (at === data.length - 1 && data[at] === CR && !final) break; // CRLF may be split across chunks
-        const next = data[at] === CR && data[at + 1] === LF ? at + 2 : at + 1;
-        this.line++;
-        emit(at, next);
-        i = next;
-      }
-    } else {
-      let inQuotes = false;
-      let fieldStart = true;
-      for (let i = start; i < data.length; i++) {
-        const b = data[i];
-        if (inQuotes) {
-          if (b === QUOTE) {
-            if (i + 1 === data.length && !final) break; // "" may be split across chunks
-            if (data[i + 1] === QUOTE) i++;
-            else inQuotes = false;
-          } else if (b === LF || (b === CR && data[i + 1] !== LF)) this.line++;
-        } else if (b === QUOTE && fieldStart) {
-          inQuotes = true;
-          fieldStart = false;
-        } else if (b === delimiter) {
-          fieldStart = true;
-        } else if (b === LF || b === CR) {
-          if (b === CR && i + 1 === data.length && !final) break;
-          const next = b === CR && data[i + 1] === LF ? i + 2 : i + 1;
-          this.line++;
-          emit(i, next);
-          i = next - 1;
-          fieldStart = true;
-        } else {
-          fieldStart = false;
-        }
-      }
-    }
+    const t: Take = { data, hits: knownClean ? [] : this.candidates(data), h: 0, out: [] };
+    // A CR at the very end may be the first half of a CRLF: it waits for the next chunk.
+    const end = !final && data[data.length - 1] === CR ? data.length - 1 : data.length;
+    const fast = this.jump(t, end);
+    const start = fast.sure ? fast.start : this.walk(t, fast.start, final);
     if (final) {
-      if (start < data.length) emit(data.length, data.length);
+      if (start < data.length) this.emit(t, start, data.length, this.line);
       this.carried = 0;
     } else {
-      // The unfinished record (and its lines) is read again with the next chunk.
-      this.line = startLine;
+      // The unfinished record is read again with the next chunk; this.line is the line it starts on.
       data.copyWithin(0, start);
       this.carried = data.length - start;
     }
-    return out;
+    return t.out;
   }
+
+  /** Record number `this.record`, bytes [start, end) starting on `line`: kept when it holds a hit (or is the header asked for). */
+  private emit(t: Take, start: number, end: number, line: number): void {
+    while (t.h < t.hits.length && t.hits[t.h] < start) t.h++;
+    if ((t.h < t.hits.length && t.hits[t.h] < end) || (this.options.withFirst && this.record === 0)) {
+      t.out.push({ index: this.record, line, bytes: Buffer.from(t.data.subarray(start, end)) });
+    }
+    this.record++;
+  }
+
+  /**
+   * The fast way, with the SIMD kernel: records before the next hit are only
+   * counted, and the record holding it is cut out up to its break. Returns the
+   * start of the first record not done, and whether the kernel was sure (see
+   * RecordBreaks: otherwise the bytes from there are walked in JavaScript).
+   */
+  private jump(t: Take, end: number): { start: number; sure: boolean } {
+    const breaks = this.finder.breaks;
+    const delimiter = this.options.csv?.delimiter ?? -1;
+    if (!breaks || delimiter === QUOTE || delimiter === LF || delimiter === CR) return { start: 0, sure: false };
+    const len = t.data.length;
+    let start = 0;
+    for (;;) {
+      while (t.h < t.hits.length && t.hits[t.h] < start) t.h++;
+      const header = this.options.withFirst && this.record === 0;
+      const target = header ? start : t.h < t.hits.length ? Math.min(t.hits[t.h], end) : end;
+      // Whole records before the next hit are only counted.
+      const skipped = breaks.count(start, target, len, delimiter, false);
+      if (skipped < 0) return { start, sure: false };
+      if (skipped > 0) {
+        this.record += skipped;
+        this.line += breaks.linesAtLast;
+        start = breaks.last + 1;
+      }
+      if (target === end && !header) return { start, sure: true };
+      // The record holding the hit, up to its break.
+      const found = breaks.count(start, end, len, delimiter, true);
+      if (found < 0) return { start, sure: false };
+      if (found === 0) return { start, sure: true }; // unfinished: the next chunk or finish() completes it
+      const line = this.line;
+      this.line += breaks.linesAtLast;
+      const at = breaks.last;
+      this.emit(t, start, at > start && t.data[at] === LF && t.data[at - 1] === CR ? at - 1 : at, line);
+      start = at + 1;
+    }
+  }
+
+  /**
+   * The byte-by-byte walk from the record start `start`: for CSV quoting the
+   * SIMD kernel cannot settle (a quote inside an unquoted field), or runtimes
+   * without it. Same rules: a quote opens only at a field start, "" inside
+   * quotes is a quote, a line break inside quotes belongs to the record.
+   */
+  private walk(t: Take, start: number, final: boolean): number {
+    const { data } = t;
+    const delimiter = this.options.csv?.delimiter ?? -1;
+    const csv = delimiter >= 0;
+    let startLine = this.line;
+    let inQuotes = false;
+    let fieldStart = true;
+    for (let i = start; i < data.length; i++) {
+      const b = data[i];
+      if (inQuotes) {
+        if (b === QUOTE) {
+          if (i + 1 === data.length && !final) break; // "" may be split across chunks
+          if (data[i + 1] === QUOTE) i++;
+          else inQuotes = false;
+        } else if (b === LF || (b === CR && data[i + 1] !== LF)) this.line++;
+      } else if (b === QUOTE && fieldStart && csv) {
+        inQuotes = true;
+        fieldStart = false;
+      } else if (b === delimiter) {
+        fieldStart = true;
+      } else if (b === LF || b === CR) {
+        if (b === CR && i + 1 === data.length && !final) break;
+        const next = b === CR && data[i + 1] === LF ? i + 2 : i + 1;
+        this.line++;
+        this.emit(t, start, i, startLine);
+        start = next;
+        startLine = this.line;
+        i = next - 1;
+        fieldStart = true;
+      } else {
+        fieldStart = false;
+      }
+    }
+    this.line = startLine;
+    return start;
+  }
+}
+
+/** What one take() works on: the data, its candidate hits (sorted) with a cursor, the records kept. */
+interface Take {
+  data: Buffer;
+  hits: number[];
+  h: number;
+  out: LocatedRecord[];
 }
 
 /** Records of a byte stream that hold a candidate hit: RecordScanner over async chunks. */

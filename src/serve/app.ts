@@ -38,7 +38,9 @@ type Form = Record<string, string>;
  */
 export function createApp(o: AppOptions): Hono {
   const app = new Hono();
-  const withStore = <T>(fn: (config: Config, store: Store) => T): T => openStore(o.configFile, fn);
+  // Pages only read (a read-only store); the POSTs write through the library functions.
+  const withStore = <T>(fn: (config: Config, store: Store) => T): T => openStore(o.configFile, fn, true);
+  const writing = <T>(fn: (config: Config, store: Store) => T): T => openStore(o.configFile, fn);
   const form = async (c: Context): Promise<Form> => {
     const body = await c.req.parseBody();
     return Object.fromEntries(Object.entries(body).flatMap(([k, v]) => (typeof v === "string" ? [[k, v.trim()]] : [])));
@@ -86,14 +88,14 @@ export function createApp(o: AppOptions): Hono {
   app.post("/review/:name/accept", async (c) => {
     const f = await form(c);
     const name = c.req.param("name");
-    const plan = actingAs(actorOf(c, f), () => withStore((config, store) => acceptDiscovery(store, config, name, targetOf(f), f.version || "missing")));
+    const plan = actingAs(actorOf(c, f), () => writing((config, store) => acceptDiscovery(store, config, name, targetOf(f), f.version || "missing")));
     return back(c, "/review", `${name} accepted into ${plan.system} (${plan.mapFile})`);
   });
   app.post("/review/:name/dismiss", async (c) => {
     const f = await form(c);
     const name = c.req.param("name");
     if (!f.reason) throw new UsageError(`${name}: a dismissal needs a reason`);
-    actingAs(actorOf(c, f), () => withStore((_config, store) => dismissDiscovery(store, name, f.reason)));
+    actingAs(actorOf(c, f), () => writing((_config, store) => dismissDiscovery(store, name, f.reason)));
     return back(c, "/review", `${name} dismissed: ${f.reason}`);
   });
 
@@ -103,7 +105,7 @@ export function createApp(o: AppOptions): Hono {
     const f = await form(c);
     const id = c.req.param("id");
     const update = { outcome: f.outcome as Outcome, note: f.note || undefined, until: f.until || undefined, ref: f.ref || undefined, reason: f.reason || undefined, legalHold: f.legalHold === "1" };
-    const t = actingAs(actorOf(c, f), () => withStore((config, store) => setTask(store, config.map ? DataMap.load(config.map) : undefined, id, f.system ?? "", update)));
+    const t = actingAs(actorOf(c, f), () => writing((config, store) => setTask(store, config.map ? DataMap.load(config.map) : undefined, id, f.system ?? "", update)));
     return back(c, `/requests/${id}`, `${t.system}: ${t.outcome}`);
   });
   app.get("/requests/:id/report", (c) => {

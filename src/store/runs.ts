@@ -22,7 +22,16 @@ export interface RunInput {
 export interface StoredRun {
   id: number;
   failures: number;
+  /** Places not fully searched although nobody left them out (a limit, an unsupported type). */
+  gaps: number;
   digest: string;
+}
+
+/** What a run could not search: failed items with their error, gaps with their reason. */
+function couldNotSearch(items: CoverageEntry[]) {
+  return items
+    .filter((e) => e.status === "failed" || e.gap)
+    .map((e) => (e.status === "failed" ? { source: e.source, where: e.uri, error: e.error } : { source: e.source, where: e.uri + (e.member ? ` » ${e.member}` : ""), reason: e.reason, gap: true as const }));
 }
 
 /** Scan runs (for a request, a sweep, a restore-check) with their coverage, failures and redacted findings. */
@@ -31,7 +40,7 @@ export class RunRepository {
 
   /** Keep one run; its digest covers what is stored, so a request's log can vouch for it. */
   insert(request: string | null, kind: "scan" | "sweep" | "restore-check", sources: string[], result: RunInput, startedAt: Date): StoredRun {
-    const failures = result.coverage.items.filter((e) => e.status === "failed").map((e) => ({ source: e.source, where: e.uri, error: e.error }));
+    const failures = couldNotSearch(result.coverage.items);
     const row = {
       request,
       kind,
@@ -49,7 +58,8 @@ export class RunRepository {
     const id = Number(r.lastInsertRowid);
     const insert = this.db.prepare("INSERT INTO findings (run, data) VALUES (?, ?)");
     for (const f of findings) insert.run(id, f);
-    return { id, failures: failures.length, digest };
+    const gaps = failures.filter((f) => "gap" in f).length;
+    return { id, failures: failures.length - gaps, gaps, digest };
   }
 
   get(id: number): RunRow | undefined {

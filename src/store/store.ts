@@ -1,10 +1,11 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
-import { chmodSync, mkdtempSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, copyFileSync, mkdtempSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { StoreError } from "../errors.js";
 import { lazy } from "../lazy.js";
+import { privateTempDirSync, removeTempDirSync } from "../private-temp.js";
 import { LATEST, MIGRATIONS } from "./schema.js";
 import { upgradeToV3 } from "./upgrade.js";
 import { EventLog } from "./events.js";
@@ -20,6 +21,12 @@ export type { StoredEvent } from "./events.js";
 export interface StoreOptions {
   /** The HMAC key, for a store in memory (tests); a file store keeps its key in `hmac.key` beside it. */
   key?: Buffer;
+  /**
+   * For commands that only read (request list/show/report/verify, review, map check): the
+   * database is opened read-only and nothing beside it is created, so they work on a
+   * read-only `.straymap/` (a mounted backup, a colleague's copy) and cannot change it.
+   */
+  readOnly?: boolean;
 }
 
 /** An in-memory store still needs a folder for open requests' identifier files: a private temporary one. */
@@ -38,7 +45,9 @@ const BUSY_WAIT = 15_000;
  * All SQL lives in the repositories here.
  */
 export class Store {
-  private readonly db: BetterSqlite3.Database;
+  private readonly db!: BetterSqlite3.Database;
+  /** A read-only store in a read-only folder is read from this private copy. */
+  private readonly copy?: string;
   private readonly key!: Buffer;
   readonly events: EventLog;
   readonly runs: RunRepository;
@@ -52,10 +61,13 @@ export class Store {
     options: StoreOptions = {},
   ) {
     const inMemory = file === ":memory:";
-    if (!inMemory) prepareFolder(file);
+    const readOnly = Boolean(options.readOnly) && !inMemory;
+    if (readOnly) mustExist(file);
+    else if (!inMemory) prepareFolder(file);
     this.folder = inMemory ? memoryFolder() : dirname(file);
-    this.db = new (Database())(file, { timeout: BUSY_WAIT });
-    if (!inMemory) chmodSync(file, 0o600);
+    if (readOnly) ({ db: this.db, copy: this.copy } = openReadOnly(file));
+    else this.db = new (Database())(file, { timeout: BUSY_WAIT });
+    if (!inMemory && !readOnly) ownerOnly(file);
     // Deleted rows are overwritten, not left in free pages.
     this.db.pragma("secure_delete = ON");
     this.events = new EventLog(this.db, (text) => this.mac(text));
@@ -63,22 +75,31 @@ export class Store {
     this.requests = new RequestRepository(this.db);
     this.discoveries = new DiscoveryRepository(this.db);
     try {
-      if (!inMemory) retryBusy(() => this.db.pragma("journal_mode = WAL"));
-      this.key = options.key ?? (inMemory ? randomBytes(32) : loadKey(file, holdsHashes(this.db)));
-      this.migrate();
+      if (!inMemory && !readOnly) retryBusy(() => this.db.pragma("journal_mode = WAL"));
+      this.key = options.key ?? (inMemory ? randomBytes(32) : loadKey(file, holdsHashes(this.db), readOnly));
+      if (readOnly) this.mustBeCurrent();
+      else this.migrate();
     } catch (e) {
       this.db.close();
-      const code = (e as { code?: string }).code ?? "";
-      if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
-        throw new StoreError(`${file} is not a readable straymap store (${(e as Error).message}): it is damaged or not a database. Restore it from a backup.`);
-      }
-      throw e;
+      throw explained(e, file, this.folder);
     }
+  }
+
+  /** For commands that only read: the store read-only, or an empty one in memory when nothing was ever recorded. */
+  static reader(file: string): Store {
+    return existsSync(file) ? new Store(file, { readOnly: true }) : new Store(":memory:");
   }
 
   /** The schema version this store is at. */
   get version(): number {
     return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  /** A read-only store cannot be upgraded in place: say how to upgrade it. */
+  private mustBeCurrent(): void {
+    if (this.version < LATEST) {
+      throw new StoreError(`${this.file} was written by an older straymap (schema ${this.version}, this one reads ${LATEST}) and is open read-only here: run any writing command (e.g. straymap request open … or review accept) where it is writable, and it is upgraded`);
+    }
   }
 
   private migrate(): void {
@@ -116,19 +137,36 @@ export class Store {
    * retries when the database stays busy.
    */
   write<T>(fn: () => T): T {
-    return retryBusy(() => this.db.transaction(fn).immediate());
+    try {
+      return retryBusy(() => this.db.transaction(fn).immediate());
+    } catch (e) {
+      throw explained(e, this.file, this.folder);
+    }
   }
 
   /** Everything written so far moved into the database file and the write-ahead log emptied. */
   close(): void {
     try {
-      if (this.db.open && this.file !== ":memory:") this.db.pragma("wal_checkpoint(TRUNCATE)");
+      if (this.db.open && !this.db.readonly && this.file !== ":memory:") this.db.pragma("wal_checkpoint(TRUNCATE)");
     } catch {
       // Another process is reading: it checkpoints when it closes.
     }
     this.db.close();
+    if (this.copy) removeTempDirSync(this.copy);
     if (this.file === ":memory:") rmSync(this.folder, { recursive: true, force: true });
   }
+}
+
+/** SQLite's errors a user can act on, said in words that name the file; others pass through. */
+function explained(e: unknown, file: string, folder: string): unknown {
+  const code = (e as { code?: string }).code ?? "";
+  if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) {
+    return new StoreError(`${file} is not a readable straymap store (${(e as Error).message}): it is damaged or not a database. Restore it from a backup.`);
+  }
+  if (code.startsWith("SQLITE_READONLY") || code === "SQLITE_CANTOPEN") {
+    return new StoreError(`${file}: cannot write to the store (${(e as Error).message}); this command records what it does, so it needs write access to ${folder}`);
+  }
+  return e;
 }
 
 function retryBusy<T>(fn: () => T): T {
@@ -144,12 +182,17 @@ function retryBusy<T>(fn: () => T): T {
   }
 }
 
+/** Group and others lose every right; the owner keeps hers (a folder she made read-only stays read-only). */
+function ownerOnly(path: string): void {
+  chmodSync(path, statSync(path).mode & 0o700);
+}
+
 /** `.straymap/` readable by its owner only, whatever the umask; an empty database file refused. */
 function prepareFolder(file: string): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
-    chmodSync(dir, 0o700);
+    ownerOnly(dir);
   } catch (e) {
     throw new StoreError(`${dir}: cannot make the store folder private to its owner (${(e as NodeJS.ErrnoException).code}); run straymap as the folder's owner`);
   }
@@ -177,15 +220,45 @@ function prepareFolder(file: string): void {
   }
 }
 
+function mustExist(file: string): void {
+  if (!existsSync(file)) throw new StoreError(`${file}: no straymap store here yet (nothing has been recorded; straymap init or request open makes one)`);
+  if (statSync(file).size === 0) throw new StoreError(`${file} is an empty file (0 bytes), not a straymap store: it may have been truncated. Restore it from a backup.`);
+}
+
+/**
+ * Read-only, and still readable where the folder is read-only too. A WAL database
+ * needs a -shm file beside it, which SQLite cannot create in a read-only folder;
+ * then the database (with its -wal, if one was left) is read from a copy in a
+ * private temporary folder, removed on close. The store holds no raw identifier.
+ */
+function openReadOnly(file: string): { db: BetterSqlite3.Database; copy?: string } {
+  const db = new (Database())(file, { readonly: true, fileMustExist: true, timeout: BUSY_WAIT });
+  try {
+    db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get();
+    return { db };
+  } catch (e) {
+    db.close();
+    const code = (e as { code?: string }).code ?? "";
+    if (code !== "SQLITE_READONLY_DIRECTORY" && code !== "SQLITE_CANTOPEN") throw e;
+    const copy = privateTempDirSync();
+    const local = join(copy, basename(file));
+    copyFileSync(file, local);
+    if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${local}-wal`);
+    return { db: new (Database())(local, { readonly: true, fileMustExist: true }), copy };
+  }
+}
+
 /** Whether the store already keeps keyed hashes (a lost key would make them useless). */
 function holdsHashes(db: BetterSqlite3.Database): boolean {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'").get();
   return Boolean(table && db.prepare("SELECT 1 FROM requests LIMIT 1").get());
 }
 
-function loadKey(file: string, hashesExist: boolean): Buffer {
+function loadKey(file: string, hashesExist: boolean, readOnly = false): Buffer {
   const keyFile = join(dirname(file), "hmac.key");
   if (!existsSync(keyFile)) {
+    // Nothing keyed to check against: a throwaway key serves a read-only look.
+    if (readOnly && !hashesExist) return randomBytes(32);
     if (hashesExist) {
       throw new StoreError(
         `${keyFile} is missing, but ${file} holds keyed hashes of requests' customers: without that key restore-check cannot recognise them and event logs cannot be verified. ` +
@@ -203,7 +276,7 @@ function loadKey(file: string, hashesExist: boolean): Buffer {
       rmSync(tmp, { force: true });
     }
   }
-  chmodSync(keyFile, 0o600);
+  if (!readOnly) ownerOnly(keyFile);
   const key = Buffer.from(readFileSync(keyFile, "utf8").trim(), "hex");
   if (key.length < 16) throw new StoreError(`${keyFile}: not a straymap key (expected 64 hex digits)`);
   return key;

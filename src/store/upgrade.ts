@@ -117,6 +117,7 @@ function snapshotOf(db: BetterSqlite3.Database, r: Record<string, string | null>
       digest: (x.digest as string) ?? null,
       findings: Number((db.prepare("SELECT count(*) AS n FROM findings WHERE run = ?").get(x.id) as { n: number }).n),
       failures: (JSON.parse(String(x.failures)) as unknown[]).length,
+      gaps: 0,
       foundIn: {},
     })),
   };

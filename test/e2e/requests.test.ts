@@ -63,10 +63,13 @@ describe("deletion requests, open to report", () => {
 
     // Now really deleted (the copies outside the support mailbox), and verified.
     for (const f of ["app.log", "archive", "crm-contacts.txt.tsv", "customers.xlsx", "dump.sql", "events.ndjson", "subs-2026-11.csv", "users.json"]) rmSync(join(dir, "exports", f), { recursive: true });
+    // A file of a type nobody can read is a gap, not a silent skip: it too must be accepted.
+    writeFileSync(join(dir, "exports", "blob.bin"), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
     expect(run("scan", "--request", "REQ-0001").code).toBe(5);
     const gaps = run("request", "close", "REQ-0001");
     expect(gaps.code).toBe(2);
     expect(gaps.stderr).toMatch(/the last scan could not read 2 places/);
+    expect(gaps.stderr).toMatch(/the last scan did not fully search \d+ places? \(a limit/);
     expect(gaps.stderr).toMatch(/scan again, or close with --accept-gaps/);
     const closed = run("request", "close", "REQ-0001", "--accept-gaps", "the two damaged test files hold no customer data");
     expect(closed.stdout).toMatch(/REQ-0001 closed: completed with exceptions/);
@@ -80,6 +83,7 @@ describe("deletion requests, open to report", () => {
     expect(md).toMatch(/Legal basis: GDPR Art\. 17|legal basis: GDPR Art\. 17/);
     expect(md).toMatch(/Identity verified: reply from the account's address/);
     expect(md).toMatch(/Could not search .*truncated gzip/);
+    expect(md).toMatch(/Did not fully search .*blob\.bin: /);
     expect(md).toMatch(/\| 1 \(before deletion\) \| finance-share \| subs-2026-11\.csv \| B3 \(email\) \| email \| 1 \| Finance exports share \|/);
     expect(md).toMatch(/Run 3 \(verification\)/);
     expect(md).toMatch(/In backups \(Nightly database backups\) until \d+ \w+ \d{4}/);

@@ -9,7 +9,7 @@ import type { CustomerQuery } from "../../src/match/customer.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const FIXTURES = join(ROOT, "fixtures");
-export const CLI = join(ROOT, "dist/src/cli/main.js");
+export const CLI = join(ROOT, "dist/src/cli/straymap.js");
 
 export const ALICE: CustomerQuery = { emails: ["alice@example.com"], phones: ["+1 415 555 0132"], ids: ["cus_8Hq2LmZ4"] };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { AsyncQueue } from "../../src/engine/queue.js";
 import { CLI, ROOT, cli, tempTree } from "../harness/helpers.js";
@@ -36,6 +37,40 @@ describe("clear messages, not stack traces", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/-o .*reports: a folder/);
     noStack(r.stderr);
+  });
+
+  it("read-only commands work on a read-only .straymap/ and change nothing in it", () => {
+    const dir = store();
+    expect(cli(["request", "open", "--customer", "alice@example.com", "--owner", "dana@example.com", "--due", "30d"], dir).code).toBe(0);
+    const state = join(dir, ".straymap");
+    const all = () => [state, ...(readdirSync(state, { recursive: true }) as string[]).map((n) => join(state, n))].sort();
+    const snapshot = () => all().map((p) => `${p}:${statSync(p).isDirectory() ? "dir" : createHash("sha256").update(readFileSync(p)).digest("hex")}`);
+    const before = snapshot();
+    // Root writes through any mode bits: as root, the read-only commands run as nobody over files nobody may write.
+    const asRoot = process.getuid?.() === 0;
+    for (const p of [dir, ...all()]) {
+      if (asRoot) chownSync(p, 65534, 65534);
+      chmodSync(p, statSync(p).isDirectory() ? 0o555 : 0o444);
+    }
+    const run = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: "utf8", ...(asRoot ? { uid: 65534, gid: 65534 } : {}), env: { ...process.env, HOME: dir } });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    try {
+      expect(run("request", "list").stdout).toMatch(/REQ-0001 +open/);
+      expect(run("request", "show", "REQ-0001").stdout).toMatch(/REQ-0001 +open/);
+      expect(run("request", "report", "REQ-0001").stdout).toMatch(/DRAFT/);
+      const verify = run("request", "verify", "REQ-0001");
+      expect(verify.stdout).toMatch(/keyed hash chain intact/);
+      expect(run("review").stdout).toMatch(/No pending discovery/);
+      // A command that writes says why it cannot, without a stack trace.
+      const open = run("request", "open", "--customer", "bob@example.com", "--owner", "dana@example.com");
+      expect(open.code).not.toBe(0);
+      noStack(open.stderr);
+    } finally {
+      for (const p of [dir, ...all()]) if (statSync(p).isDirectory()) chmodSync(p, 0o700);
+    }
+    expect(snapshot()).toEqual(before);
   });
 
   it("a closed pipe (`request list | head`): no stack trace; it ends quietly, exit 0 (issue 12: as ripgrep and git do)", async () => {

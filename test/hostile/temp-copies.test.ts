@@ -25,15 +25,17 @@ async function archiveInGzip(): Promise<Buffer> {
 const copies = (tmp: string) => readdirSync(tmp).filter((n) => n.startsWith("straymap-tmp-"));
 
 /** Start a scan of the archive with its own TMPDIR; resolves once its temporary copy exists. */
-async function scanUntilCopied(dir: string, tmp: string) {
-  const child = spawn(process.execPath, [CLI, "scan", dir, "--customer", "alice@example.com", "--format", "ndjson"], { cwd: dir, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "ignore", "pipe"] });
+async function scanUntilCopied(dir: string, tmp: string, more: string[] = []) {
+  const child = spawn(process.execPath, [CLI, "scan", dir, ...more, "--customer", "alice@example.com", "--format", "ndjson"], { cwd: dir, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  child.stdout.on("data", (b: Buffer) => (stdout += b));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code, signal) => resolve(code ?? (signal ? -1 : null))));
   const deadline = Date.now() + 30_000;
   while (copies(tmp).length === 0) {
     if (Date.now() > deadline) throw new Error("the scan never made its temporary copy");
     await new Promise((r) => setTimeout(r, 5));
   }
-  return { child, exited };
+  return { child, exited, stdout: () => stdout };
 }
 
 describe("temporary copies of archives", () => {
@@ -66,6 +68,24 @@ describe("temporary copies of archives", () => {
       expect(copies(tmp)).toEqual([]);
     }, 120_000);
   }
+
+  it("Ctrl-C stops inside the archive: the members not read are not searched, and the archive is a gap that says so", async () => {
+    const dir = tempTree({ "exports.zip.gz": await archiveInGzip() });
+    const later = tempTree({ "notes.txt": "alice@example.com" });
+    const tmp = join(dir, "tmp");
+    mkdirSync(tmp);
+    const run = await scanUntilCopied(dir, tmp, [later]);
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    const records = run.stdout().trim().split("\n").map((l) => JSON.parse(l) as { type: string; path?: string; member?: string; status?: string; gap?: boolean; reason?: string });
+    const members = records.filter((r) => r.type === "coverage" && r.member);
+    expect(members.length).toBeLessThan(1500);
+    const archive = records.find((r) => r.type === "coverage" && r.path === "exports.zip.gz" && !r.member);
+    expect(archive).toMatchObject({ status: "skipped", gap: true, reason: expect.stringMatching(/interrupted/) });
+    // The folder after it was never listed: said as a gap of its own, so the run cannot pass for a whole one.
+    expect(records).toContainEqual(expect.objectContaining({ type: "coverage", status: "skipped", gap: true, reason: expect.stringMatching(/^not searched: the scan was interrupted/) }));
+    expect(records.some((r) => r.type === "finding" && JSON.stringify(r).includes("notes.txt"))).toBe(false);
+  }, 90_000);
 
   it("left by SIGKILL, are removed by the next run", async () => {
     const dir = tempTree({ "exports.zip.gz": await archiveInGzip(), "other/a.txt": "nothing here" });

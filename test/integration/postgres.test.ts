@@ -144,6 +144,22 @@ describe("postgres safety", () => {
     expect(JSON.parse(failed.stdout).coverage.items[0].error).toMatch(/cannot connect to .*password authentication failed/);
   });
 
+  it("check --connect connects read-only and says what it would search; a wrong password is 'cannot reach', exit 4, the password never shown", () => {
+    const bad = new URL(reader());
+    bad.password = "wrong-password-xyz";
+    const dir = tempTree({ "straymap.yaml": "sources:\n  - id: db\n    kind: postgres\n    url: ${STRAYMAP_DB}\n    exclude: ['crm.*']\n" });
+    const ok = cli(["check", "--connect"], dir, { STRAYMAP_DB: reader() });
+    expect(ok.code).toBe(0);
+    const tables = /reachable: connected read-only to postgres:\/\/straymap_reader@[^;]+; (\d+) tables? to search \(of (\d+) relations in its catalog\)/.exec(ok.stdout);
+    expect(tables, ok.stdout).not.toBeNull();
+    expect(Number(tables![1])).toBeGreaterThan(10);
+    expect(Number(tables![1])).toBeLessThan(Number(tables![2]));
+    const failed = cli(["check", "--connect"], dir, { STRAYMAP_DB: bad.toString() });
+    expect(failed.code).toBe(4);
+    expect(failed.stdout).toMatch(/cannot reach: cannot connect to postgres:\/\/straymap_reader@.*password authentication failed/);
+    expect(failed.stdout + failed.stderr).not.toContain("wrong-password-xyz");
+  });
+
   it("refuses a password written into the config", () => {
     expect(() => buildConfig({ sources: [{ id: "db", kind: "postgres", url: "postgres://u:hunter2@h/db" }] }, "straymap.yaml", ROOT)).toThrow(/the URL has a password in it/);
     expect(() => buildConfig({ sources: [{ id: "db", kind: "postgres", host: "h", password: "hunter2" }] }, "straymap.yaml", ROOT)).toThrow(/password: secrets must not be written/);

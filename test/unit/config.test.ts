@@ -32,6 +32,7 @@ describe("config validation", () => {
     [{ sources: [{ id: "a", kind: "fs", path: "." }, { id: "a", kind: "fs", path: "." }] }, /sources\[1\]\.id: "a" is used by another source/],
     [{ limits: { maxFileSize: "lots" } }, /limits\.maxFileSize: "lots" is not a size/],
     [{ limits: { concurrency: 0 } }, /limits\.concurrency: /],
+    [{ limits: { maxFindingsPerColumn: 0 } }, /limits\.maxFindingsPerColumn: /],
     [{ limtis: {} }, /limtis: unknown key \(did you mean limits\?\)/],
     [{ phoneRegion: "USA" }, /phoneRegion: use a two-letter region/],
     [{ rules: [{ id: "x", values: { validator: "astrology" } }] }, /rules\[0\]\.values\.validator/],

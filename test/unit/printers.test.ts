@@ -284,3 +284,46 @@ describe("every format is linear in the number of findings", () => {
     }, 120_000);
   }
 });
+
+describe("findings counted past limits.maxFindingsPerColumn", () => {
+  const schema = JSON.parse(readFileSync(join(ROOT, "schema/straymap-output.schema.json"), "utf8"));
+  const documentSchema = z.fromJSONSchema(schema);
+  const recordSchema = z.fromJSONSchema({ $schema: schema.$schema, $ref: "#/$defs/ndjsonRecord", $defs: schema.$defs });
+  const capped: CoverageEntry = {
+    source: "fs",
+    uri: "file:///srv/export.csv",
+    path: "export.csv",
+    status: "scanned",
+    unlisted: [{ kind: "customer-match", identifier: "email", column: "email", findings: 399_950, count: 399_950, first: 52, last: 400_001 }],
+  };
+  const listed = [finding(1, { location: { uri: "file:///srv/export.csv", path: "export.csv", row: 2, column: "email", cell: "C2" } })];
+  const MORE = /399,950 more rows in column email \(rows 52–400001\)/;
+
+  it("table: the count under the file's rows as it comes, in the summary line, and in what was searched", () => {
+    for (const width of [undefined, 160]) {
+      const { out } = print("table", listed, { width }, [capped]);
+      expect(out).toMatch(new RegExp(`… and ${MORE.source}`));
+      expect(out).toMatch(/399,951 matches in 1 file \(1 listed, 399,950 more counted by column\)/);
+      expect(out).toMatch(/Counted, not listed one by one \(399,950 past limits\.maxFindingsPerColumn\):\n {2}- export\.csv: 399,950 more rows/);
+    }
+  });
+
+  it("json and ndjson: on the item's coverage entry and in the summary, valid against the schema", () => {
+    const doc = JSON.parse(print("json", listed, {}, [capped]).out);
+    expect(documentSchema.safeParse(doc).error?.issues).toBeUndefined();
+    expect(doc.coverage.summary.unlisted).toBe(399_950);
+    expect(doc.coverage.items[0].unlisted[0]).toMatchObject({ column: "email", findings: 399_950, first: 52, last: 400_001 });
+    const records = print("ndjson", listed, {}, [capped]).out.trim().split("\n").map((l) => JSON.parse(l));
+    for (const r of records) expect(recordSchema.safeParse(r).error?.issues, JSON.stringify(r)).toBeUndefined();
+    expect(records.find((r) => r.type === "coverage").unlisted[0].findings).toBe(399_950);
+    expect(records.at(-1)).toMatchObject({ type: "summary", findings: 1, coverage: { unlisted: 399_950 } });
+  });
+
+  it("csv says it on stderr with the coverage; sarif as a note of the run", () => {
+    expect(print("csv", listed, {}, [capped]).err).toMatch(MORE);
+    const sarif = JSON.parse(print("sarif", listed, {}, [capped]).out);
+    const notes = sarif.runs[0].invocations[0].toolExecutionNotifications;
+    expect(notes).toContainEqual(expect.objectContaining({ level: "note", message: { text: expect.stringMatching(MORE) } }));
+    expect(sarif.runs[0].invocations[0].properties.coverage.unlisted).toBe(399_950);
+  });
+});

@@ -27,7 +27,7 @@ describe("progress line", () => {
       line.clear();
       expect(tty.written().endsWith("\r\x1b[2K") || tty.written() === "").toBe(true);
     }
-    expect(tty.written()).toMatch(/3 items, 4\.5 MB read/);
+    expect(tty.written()).toMatch(/3 items · 4\.5 MB ·/);
   });
 
   it("draws on a terminal once the run takes more than a moment, passing every event through", async () => {
@@ -35,7 +35,7 @@ describe("progress line", () => {
     const seen: ScanEvent[] = [];
     for await (const e of withProgress(events(8, 20), { stream: tty.out, delayMs: 50 })) seen.push(e);
     expect(seen).toHaveLength(8);
-    expect(tty.written()).toMatch(/straymap . \d items, \d+\.\d MB read \| 0 found \| 1 skipped\/failed \| file-\d\.csv/);
+    expect(tty.written()).toMatch(/straymap . \d items? · \d+\.\d MB · 0 found · 1 skipped\/failed · file-\d\.csv/);
     // The line is taken off the screen at the end.
     expect(tty.written().endsWith("\r\x1b[2K")).toBe(true);
   });
@@ -44,5 +44,22 @@ describe("progress line", () => {
     const tty = terminal();
     for await (const _ of withProgress(events(3, 0), { stream: tty.out, delayMs: 1000 }));
     expect(tty.written()).toBe("");
+  });
+
+  it("shows the bytes of a big file while it is read, and the matches counted past the cap, without counting anything twice", async () => {
+    const tty = terminal();
+    const line = new ProgressLine({ stream: tty.out, delayMs: 1000 });
+    const big = { source: "fs", uri: "file:///x/every-row.csv", path: "every-row.csv" };
+    const finding: ScanEvent = {
+      type: "finding",
+      finding: { kind: "customer-match", source: "fs", location: { ...big, row: 2, column: "email" }, identifier: "email", match: "exact", count: 1, confidence: 0.99, evidence: "email: a****@example.com", system: null },
+    };
+    const reading: ScanEvent[] = [{ type: "progress", ...big, bytes: 120_000_000, counted: 0 }, finding, { type: "progress", ...big, bytes: 340_000_000, counted: 250_000 }];
+    for await (const _ of line.watch((async function* () { yield* reading; })()));
+    // Nothing finished yet: 0 items, but the bytes read so far, the match listed and those counted so far.
+    expect(line.text(0)).toBe("straymap ⠋ 0 items · 340.0 MB · 250001 found · 0 skipped/failed · every-row.csv");
+    const done: ScanEvent = { type: "coverage", entry: { ...big, status: "scanned", bytes: 350_000_000, unlisted: [{ kind: "customer-match", identifier: "email", column: "email", findings: 399_999, count: 399_999, first: 3, last: 400_001 }] } };
+    for await (const _ of line.watch((async function* () { yield done; })()));
+    expect(line.text(0)).toBe("straymap ⠋ 1 item · 350.0 MB · 400000 found · 0 skipped/failed · every-row.csv");
   });
 });

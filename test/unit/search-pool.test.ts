@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SearchPool } from "../../src/engine/search-pool.js";
@@ -28,5 +28,25 @@ describe("search pool", () => {
     expect(await pool.search(hit, needles).found).toBe(true);
     expect(pool.threads).toHaveLength(1);
     expect(pool.threads[0]).not.toBe(first);
+  });
+
+  it("a slow reader holds the worker back: it reads ahead only a few batches, then the whole file once they are taken", async () => {
+    const dir = tempTree({});
+    const file = join(dir, "every-line.log");
+    const line = "2026-11-02 login ok for alice@example.com from the web app\n";
+    writeFileSync(file, line.repeat(Math.ceil((16 << 20) / line.length)));
+    pool = new SearchPool(1);
+    let read = 0;
+    const result = pool.search(file, needles, {}, undefined, (bytes) => (read = bytes));
+    expect(await result.found).toBe(true);
+    const batches = result.records[Symbol.asyncIterator]();
+    await batches.next();
+    // Not taking more for a while: the worker waits with at most MAX_BATCHES_IN_FLIGHT (4) chunks of 1 MiB read ahead.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(read).toBeLessThanOrEqual(6 << 20);
+    let records = 0;
+    for (let r = await batches.next(); !r.done; r = await batches.next()) records += r.value.length;
+    expect(read).toBe(statSync(file).size);
+    expect(records).toBeGreaterThan(250_000);
   });
 });

@@ -4,6 +4,7 @@ import { buildConfig } from "../../src/config/load.js";
 import { classifyColumn } from "../../src/match/columns.js";
 import { headerWords, loadRules } from "../../src/match/rules.js";
 import { FIXTURES, ROOT, sweepAll, tempTree } from "../harness/helpers.js";
+import { coverageReport } from "../../src/report/coverage-text.js";
 
 const rules = loadRules();
 const luhn = (s: string) => [...s].reverse().reduce((sum, d, i) => { const n = Number(d) * (i % 2 ? 2 : 1); return sum + (n > 9 ? n - 9 : n); }, 0) % 10 === 0;
@@ -120,5 +121,22 @@ describe("sweep coverage", () => {
     const r = await sweepAll([dir]);
     expect(r.coverage.items.find((e) => e.path === "bad.csv")).toMatchObject({ status: "failed", error: expect.stringMatching(/malformed CSV near line 2: Quote Not Closed/) });
     expect(r.findings.map((f) => `${f.location.path}:${f.piiType}`)).toEqual(["ok.csv:email"]);
+  });
+});
+
+describe("tables too short to judge", () => {
+  it("are read, judged by their headers only, and listed as too few rows to judge, not passed over in silence", async () => {
+    const rows = (n: number) => ["c1,email", ...emails.slice(0, n).map((e, i) => `${e},${emails[(i + 1) % emails.length]}`)].join("\n");
+    const dir = tempTree({ "short.csv": rows(3), "long.csv": rows(6) });
+    const r = await sweepAll([dir]);
+    const byPath = Object.fromEntries(r.coverage.items.map((e) => [e.path, e]));
+    expect(byPath["short.csv"]).toMatchObject({ status: "scanned", method: expect.stringMatching(/^too few rows to judge by values \(3 rows, rules need 5\)/) });
+    expect(byPath["long.csv"].method).not.toMatch(/too few/);
+    const columns = (path: string) => r.findings.filter((f) => f.location.path === path).map((f) => `${f.location.column}:${f.piiType}`);
+    // The header still speaks for a short table; values alone decide only where there are enough of them.
+    expect(columns("short.csv")).toEqual(["email:email"]);
+    expect(columns("long.csv").sort()).toEqual(["c1:email", "email:email"]);
+    const text = coverageReport(r, false);
+    expect(text).toMatch(/Too few rows to judge by values \(1\):\n  - .*short\.csv: too few rows to judge/);
   });
 });

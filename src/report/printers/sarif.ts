@@ -1,6 +1,6 @@
 import type { Finding } from "../../types.js";
 import { VERSION } from "../../version.js";
-import { describeFile, describePlace, describeWhat } from "../describe.js";
+import { describeFile, describePlace, describeUnlisted, describeWhat } from "../describe.js";
 import { fingerprint } from "../published.js";
 import type { PrinterFactory } from "./printer.js";
 import { jsonMembers, Sink } from "./sink.js";
@@ -84,6 +84,9 @@ export const sarifPrinter: PrinterFactory = (ctx) => {
             toolExecutionNotifications: [
               ...failed.map((i) => ({ level: "error", message: { text: `could not search ${describeFile(i)}: ${i.error}` }, locations: [{ physicalLocation: { artifactLocation: { uri: i.uri } } }] })),
               ...gaps.map((i) => ({ level: "warning", message: { text: `not fully searched: ${describeFile(i)}: ${i.reason}` }, locations: [{ physicalLocation: { artifactLocation: { uri: i.uri } } }] })),
+              ...result.coverage.items.flatMap((i) =>
+                (i.unlisted ?? []).map((u) => ({ level: "note", message: { text: `${describeFile(i)}: ${describeUnlisted(u)}, not listed as results (limits.maxFindingsPerColumn)` }, locations: [{ physicalLocation: { artifactLocation: { uri: i.uri } } }] })),
+              ),
               ...result.warnings.map((w) => ({ level: "warning", message: { text: w } })),
             ],
             properties: { command: ctx.command, coverage: result.coverage.summary, ...(note ? { note } : {}) },

@@ -1,7 +1,7 @@
-import type { Finding } from "../../types.js";
+import type { CoverageEntry, Finding } from "../../types.js";
 import { paint, type Paint } from "../colour.js";
 import { coverageReport } from "../coverage-text.js";
-import { describeFile, describePlace, describeWhat } from "../describe.js";
+import { counted, describeFile, describePlace, describeUnlisted, describeWhat } from "../describe.js";
 import { row, type Cell } from "../text-layout.js";
 import type { PrintContext, PrinterFactory } from "./printer.js";
 import { Sink } from "./sink.js";
@@ -43,11 +43,15 @@ export function plainLine(f: Finding, mode: "scan" | "sweep", p: Paint): string 
   return `${p.file(fileOf(f))}:${placeOf(f)}: ${p.match(describeWhat(f))}${count} ${f.confidence.toFixed(2)} ${system} ${f.evidence}`;
 }
 
-function summaryLine(mode: "scan" | "sweep", findings: number, files: number): string {
+function summaryLine(mode: "scan" | "sweep", listed: number, unlisted: number, files: number): string {
+  const findings = listed + unlisted;
   if (findings === 0) return mode === "scan" ? "No match found." : "No column with personal data found.";
   const noun = mode === "scan" ? (findings === 1 ? "match" : "matches") : findings === 1 ? "column" : "columns";
-  return `${findings} ${noun} in ${files} file${files === 1 ? "" : "s"}.`;
+  const more = unlisted ? ` (${counted(listed)} listed, ${counted(unlisted)} more counted by column)` : "";
+  return `${counted(findings)} ${noun} in ${files} file${files === 1 ? "" : "s"}${more}.`;
 }
+
+const entryFile = (e: CoverageEntry) => `${e.source === "fs" ? "" : `${e.source}: `}${describeFile(e)}`;
 
 /**
  * `--format table` (the default): each finding printed as it is found, fitted to
@@ -61,8 +65,23 @@ export const tablePrinter: PrinterFactory = (ctx: PrintContext) => {
   const files = new Set<string>();
   let lastFile: string | undefined;
   let count = 0;
+  let unlisted = 0;
   return {
     event(e) {
+      if (e.type === "coverage" && e.entry.unlisted) {
+        // The count past limits.maxFindingsPerColumn, under the rows of its file.
+        const file = entryFile(e.entry);
+        files.add(file);
+        for (const u of e.entry.unlisted) {
+          unlisted += u.findings;
+          if (!layout) sink.write(`${p.file(file)}: … and ${describeUnlisted(u)}\n`);
+          else {
+            if (file !== lastFile) sink.write(`${p.file(file)}\n`);
+            lastFile = file;
+            sink.write(`${INDENT}${p.dim(`… and ${describeUnlisted(u)}`)}\n`);
+          }
+        }
+      }
       if (e.type !== "finding") return;
       const f = e.finding;
       const file = fileOf(f);
@@ -79,7 +98,7 @@ export const tablePrinter: PrinterFactory = (ctx: PrintContext) => {
     },
     end(result, note) {
       if (count) sink.write("\n");
-      sink.write(`${summaryLine(ctx.mode, count, files.size)}\n\n${coverageReport(result, ctx.verbose, p)}\n${note ? `\n${note}\n` : ""}`);
+      sink.write(`${summaryLine(ctx.mode, count, unlisted, files.size)}\n\n${coverageReport(result, ctx.verbose, p)}\n${note ? `\n${note}\n` : ""}`);
       sink.flush();
       for (const w of result.warnings) ctx.err.write(`${p.warn("warning:")} ${w}\n`);
     },

@@ -1,5 +1,5 @@
 import type { RequestReport } from "../report.js";
-import { detailText, fillDates, humanTime, type ReportPrinter } from "./printer.js";
+import { couldNotSearchLine, detailText, fillDates, humanTime, type ReportPrinter } from "./printer.js";
 
 /** Any value as HTML text: it can add no element, attribute or entity of its own. */
 export function esc(value: unknown): string {
@@ -95,7 +95,7 @@ ${dl([
   ...(r.outstanding.length ? ([["Before it can close", `<ul>${r.outstanding.map((o) => `<li>${esc(o)}</li>`).join("")}</ul>`]] as [string, string][]) : []),
 ])}
 <h2>What was searched</h2>
-${r.searches.length ? table(["Run", "Phase", "From", "To", "Sources", "Items", "Searched", "Skipped", "Could not search"], r.searches.map((s) => [s.run, s.phase, t(s.startedAt), t(s.finishedAt), s.sources.join(", "), s.coverage.total, s.coverage.scanned, s.coverage.skipped, s.couldNotSearch.map((c) => `${c.where}: ${c.error ?? "unknown error"}`).join("; ") || "none"]), "wide") : "<p>No search has been run.</p>"}
+${r.searches.length ? table(["Run", "Phase", "From", "To", "Sources", "Items", "Searched", "Skipped", "Could not search"], r.searches.map((s) => [s.run, s.phase, t(s.startedAt), t(s.finishedAt), s.sources.join(", "), s.coverage.total, s.coverage.scanned, s.coverage.skipped, s.couldNotSearch.map(couldNotSearchLine).join("; ") || "none"]), "wide") : "<p>No search has been run.</p>"}
 <h2>What was found</h2>
 ${r.found.length ? table(["Run", "Source", "Where", "Place", "Matched", "Count", "System", "Evidence (redacted)"], r.found.map((f) => [`${f.run} (${f.phase})`, f.source, f.where, f.place, f.what, f.count, f.systemName, f.evidence]), "wide") : `<p>${r.searches.length ? "Nothing." : "Nothing yet: no search has been run."}</p>`}
 <h2>Systems and outcomes</h2>

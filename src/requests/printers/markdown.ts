@@ -1,5 +1,5 @@
 import type { RequestReport } from "../report.js";
-import { detailText, fillDates, humanTime, type ReportPrinter } from "./printer.js";
+import { couldNotSearchLine, detailText, fillDates, humanTime, type ReportPrinter } from "./printer.js";
 
 /**
  * Any value as inert Markdown text on one line: every character Markdown
@@ -50,7 +50,7 @@ export function renderMarkdown(r: RequestReport): string {
       ? ["No search has been run."]
       : r.searches.flatMap((s) => [
           `- Run ${s.run} (${md(s.phase)}), ${md(t(s.startedAt))} to ${md(t(s.finishedAt))}: sources ${md(s.sources.join(", "))}; ${s.coverage.total} items, ${s.coverage.scanned} searched, ${s.coverage.skipped} skipped, ${s.coverage.failed} could not be searched.`,
-          ...s.couldNotSearch.map((c) => `  - Could not search ${md(c.where)} (${md(c.source)}): ${md(c.error ?? "unknown error")}`),
+          ...s.couldNotSearch.map((c) => `  - ${md(couldNotSearchLine(c))} (${md(c.source)})`),
         ])),
     ...section("What was found"),
     ...(r.found.length

@@ -1,4 +1,4 @@
-import type { RequestReport } from "../report.js";
+import type { CouldNotSearch, RequestReport } from "../report.js";
 
 /** One output format of a request report. A new format is one file and one line in printers/index.ts. */
 export interface ReportPrinter {
@@ -30,4 +30,9 @@ export function detailText(detail: Record<string, unknown>): string {
   return Object.entries(detail)
     .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
     .join("; ");
+}
+
+/** One place a run could not search, in words: a failure with its error, a gap with its reason. */
+export function couldNotSearchLine(c: CouldNotSearch): string {
+  return c.gap ? `Did not fully search ${c.where}: ${c.reason ?? "no reason recorded"}` : `Could not search ${c.where}: ${c.error ?? "unknown error"}`;
 }

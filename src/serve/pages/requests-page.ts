@@ -44,8 +44,8 @@ ${open ? html`<td><form class="inline" method="post" action="/requests/${v.id}/t
 <h2>Runs</h2>
 ${v.runs.length
     ? html`<table><thead><tr><th scope="col">Run</th><th scope="col">Phase</th><th scope="col">When</th><th scope="col">Sources</th><th scope="col">Findings</th><th scope="col">Coverage</th></tr></thead><tbody>${v.runs.map(
-        (r) => html`<tr><th scope="row">${r.run}</th><td>${r.phase}</td><td>${when(r.at)}</td><td>${r.sources.join(", ")}</td><td>${r.findings}</td>
-<td>${r.coverage ? `${r.coverage.scanned} of ${r.coverage.total} read, ${r.coverage.skipped} skipped, ${r.coverage.failed} failed` : ""}${r.failures ? html` <span class="problem">${r.failures} not read</span>` : ""}</td></tr>`,
+        (r) => html`<tr><th scope="row">${r.run}</th><td>${r.phase}</td><td>${when(r.at)}</td><td>${r.sources.join(", ")}</td><td>${r.findings}${r.moreCounted ? ` (and ${r.moreCounted} more counted, not listed)` : ""}</td>
+<td>${r.coverage ? `${r.coverage.scanned} of ${r.coverage.total} read, ${r.coverage.skipped} skipped, ${r.coverage.failed} failed` : ""}${r.failures ? html` <span class="problem">${r.failures} not read</span>` : ""}${r.gaps ? html` <span class="problem">${r.gaps} not fully searched</span>` : ""}</td></tr>`,
       )}</tbody></table>`
     : html`<p>Not scanned yet (<code>straymap scan --request ${v.id}</code>).</p>`}
 <h2>Log</h2>
