@@ -1,4 +1,5 @@
 import { serve } from "@hono/node-server";
+import { withStore } from "../store/with-store.js";
 import { createApp } from "./app.js";
 import { allowedHosts, isLoopback, newSecrets } from "./security.js";
 
@@ -10,6 +11,9 @@ export interface ServeOptions {
 
 /** Start the web page; prints one line with its URL and access token. Resolves when the server stops (Ctrl-C). */
 export function startServer(o: ServeOptions): Promise<void> {
+  // Opened once for writing first: a bad config fails now, not on the first page, and a store written by an
+  // older straymap is upgraded (the pages open it read-only, which cannot upgrade it).
+  withStore(o.configFile, () => undefined);
   const secrets = newSecrets();
   return new Promise((resolve, reject) => {
     // Filled once listening (--port 0 takes a free port: the Host check knows the real one only then).
