@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
-import { chmodSync, copyFileSync, mkdtempSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, copyFileSync, mkdtempSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { StoreError } from "../errors.js";
@@ -87,7 +87,15 @@ export class Store {
 
   /** For commands that only read: the store read-only, or an empty one in memory when nothing was ever recorded. */
   static reader(file: string): Store {
-    return existsSync(file) ? new Store(file, { readOnly: true }) : new Store(":memory:");
+    if (!existsSync(file)) return new Store(":memory:");
+    try {
+      return new Store(file, { readOnly: true });
+    } catch (e) {
+      // Written by an older straymap: upgraded once where it may be written (as any writing command would), then read.
+      if (!(e instanceof OlderStoreError) || !writable(file)) throw e;
+      new Store(file).close();
+      return new Store(file, { readOnly: true });
+    }
   }
 
   /** The schema version this store is at. */
@@ -98,7 +106,7 @@ export class Store {
   /** A read-only store cannot be upgraded in place: say how to upgrade it. */
   private mustBeCurrent(): void {
     if (this.version < LATEST) {
-      throw new StoreError(`${this.file} was written by an older straymap (schema ${this.version}, this one reads ${LATEST}) and is open read-only here: run any writing command (e.g. straymap request open … or review accept) where it is writable, and it is upgraded`);
+      throw new OlderStoreError(`${this.file} was written by an older straymap (schema ${this.version}, this one reads ${LATEST}) and is open read-only here: run any writing command (e.g. straymap request open … or review accept) where it is writable, and it is upgraded`);
     }
   }
 
@@ -217,6 +225,19 @@ function prepareFolder(file: string): void {
     } finally {
       for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
     }
+  }
+}
+
+/** A store at an older schema version, opened read-only: it cannot be upgraded in place. */
+class OlderStoreError extends StoreError {}
+
+function writable(file: string): boolean {
+  try {
+    accessSync(file, constants.W_OK);
+    accessSync(dirname(file), constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

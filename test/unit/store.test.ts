@@ -121,6 +121,18 @@ describe("the store", () => {
     });
   }
 
+  it("a read-only command on an older store: upgraded once where it may be written, then read read-only", () => {
+    const dir = tempTree({});
+    const file = oldStore(dir, "open");
+    const store = Store.reader(file);
+    try {
+      expect(store.version).toBe(LATEST);
+      expect(stateOf(store, "REQ-0001").status).toBe("open");
+    } finally {
+      store.close();
+    }
+  });
+
   it("refuses a 0-byte database file, naming it", () => {
     const dir = tempTree({ ".straymap/straymap.db": "" });
     expect(() => new Store(join(dir, ".straymap/straymap.db"))).toThrow(StoreError);
