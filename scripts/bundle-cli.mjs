@@ -17,6 +17,20 @@ const external = Object.keys(dependencies).filter((d) => !EVERY_RUN.includes(d))
 const out = join(root, "dist/src/cli");
 for (const f of readdirSync(out)) if (f.startsWith("chunk-")) rmSync(join(out, f));
 
+// commander requires node:child_process (and with it node:net) at load, only to
+// run external subcommand executables, which straymap has none of: hand it a
+// stand-in that loads the real module on first use.
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) => (args.importer.includes("/node_modules/commander/") ? { path: "child_process", namespace: "lazy-child-process" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "lazy-child-process" }, () => ({
+      contents: 'module.exports = new Proxy({}, { get: (_, key) => require("node:child_process")[key] });',
+      loader: "js",
+    }));
+  },
+};
+
 await build({
   entryPoints: { straymap: join(out, "main.js") },
   outdir: out,
@@ -29,5 +43,6 @@ await build({
   chunkNames: "chunk-[hash]",
   // Bundled CommonJS (commander) requires Node's built-ins: give every chunk a require.
   banner: { js: 'import { createRequire as __straymapRequire } from "node:module";\nconst require = __straymapRequire(import.meta.url);' },
+  plugins: [lazyChildProcess],
   logLevel: "warning",
 });

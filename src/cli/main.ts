@@ -109,13 +109,7 @@ const output = { mustFinish: false, closed: false };
 
 /** Print a run the way the user asked (a printer by name), and return its exit code. */
 async function report(events: AsyncIterable<ScanEvent>, command: string, o: CommonOptions, after?: AfterRun, filter?: (e: ScanEvent) => boolean): Promise<number> {
-  const [{ PRINTERS }, { summarize, incomplete }, { exitCodeOf }, { ProgressLine }, { wantColour, outputWidth }] = await Promise.all([
-    import("../report/printers/index.js"),
-    import("../engine/coverage.js"),
-    import("../report/exit-codes.js"),
-    import("./progress.js"),
-    import("../report/colour.js"),
-  ]);
+  const { PRINTERS, summarize, incomplete, exitCodeOf, ProgressLine, wantColour, outputWidth } = await import("./run-printing.js");
   const human = o.format === "table";
   const progress = o.progress !== false && process.stderr.isTTY ? new ProgressLine() : undefined;
   const printer = PRINTERS[o.format]({

@@ -315,19 +315,23 @@ export class Engine {
     if (job.search && format.plainText) {
       const { needles, matcher } = job.search;
       // With a hit, only the records that hold one are parsed (CSV, text, NDJSON); JSON documents are parsed whole.
-      const plan = format.locate?.(head, sniffed, item.name);
+      // The record plan parses the head (a CSV's layout): for a small local file, only once the search has a hit.
+      const planOf = () => format.locate?.(head, sniffed, item.name);
+      let plan: ReturnType<typeof planOf>;
       let records: AsyncIterable<LocatedRecord[]> | undefined;
       if (item.localPath && !sniffed.encoding.startsWith("utf-16") && (item.size ?? 0) > POOL_MIN_BYTES && this.pool.available) {
         // Big local files are searched in worker threads, one per core.
         await drain(chunks);
+        plan = planOf();
         const result = this.pool.search(item.localPath, needles, plan?.split, item.size, read);
         if (!(await result.found)) return { method: NO_HIT + note, bytes: item.size };
         records = plan ? result.records : undefined;
-      } else if (plan && !item.chunks) {
+      } else if (!item.chunks && (plan = planOf())) {
         // Remote or decompressed: one pass that finds and cuts out the records, rather than fetching twice.
         records = recordsWithHits(chunks, needles, plan.split);
       } else {
         if (!(await anyIdentifierIn(chunks, sniffed, matcher))) return { method: NO_HIT + note, bytes: item.size };
+        plan = planOf();
         if (plan) records = recordsWithHits(item.chunks ? item.chunks() : ((await item.open()) as AsyncIterable<Buffer>), needles, plan.split);
       }
       if (plan && records) {
