@@ -86,6 +86,23 @@ describe.skipIf(!haveChromium)("straymap serve, in a real browser", () => {
     await shot("map");
   });
 
+  it("lists what map check finds wrong, each problem linked to its system's row", async () => {
+    const mapFile = join(dir, "data-map.yaml");
+    const original = readFileSync(mapFile, "utf8");
+    writeFileSync(mapFile, `${original}  - id: old-crm\n    name: Old CRM\n    owner: crm-lead@example.com\n    data: [email]\n    action: delete\n    locations:\n      - source: retired-share\n        path: dump.csv\n`);
+    try {
+      await page.goto(`${url.origin}/map`);
+      const problem = page.locator("li.problem", { hasText: 'unknown source "retired-share"' });
+      await expect(problem.textContent()).resolves.toMatch(/old-crm/);
+      await problem.getByRole("link", { name: "old-crm" }).click();
+      expect(page.url()).toBe(`${url.origin}/map#system-old-crm`);
+      await expect(page.locator("#system-old-crm").textContent()).resolves.toMatch(/Old CRM.*unknown source "retired-share"/s);
+      await shot("map-problems");
+    } finally {
+      writeFileSync(mapFile, original);
+    }
+  });
+
   it("accepts a discovery into a system after showing the exact diff; data-map.yaml gains only that location", async () => {
     await page.getByRole("link", { name: "Review queue" }).click();
     const card = page.getByRole("region", { name: /customers-en\.csv/ });
