@@ -354,12 +354,12 @@ export class Engine {
     try {
       for await (const batch of units) {
         // Ctrl-C stops inside a big archive or mailbox too, not after its last member.
-        if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
+        this.stopIfInterrupted();
         for (const unit of batch) {
           if (unit.kind === "child") {
             children++;
             await this.readChild(unit, ctx, emit);
-            if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
+            this.stopIfInterrupted();
           } else if (unit.kind === "skip") {
             const member = [...ctx.members, unit.name].join("!/");
             emit({ type: "coverage", entry: { ...base, member, status: "skipped", reason: unit.reason, gap: true } });
@@ -395,7 +395,7 @@ export class Engine {
   }
 
   private async readChild(unit: Extract<Unit, { kind: "child" }>, ctx: ItemContext, emit: (e: ScanEvent) => void): Promise<void> {
-    if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
+    this.stopIfInterrupted();
     const child = unit.item;
     const members = [...ctx.members, child.name];
     if (ctx.depth + 1 > this.limits.maxDepth) {
@@ -406,6 +406,11 @@ export class Engine {
       return;
     }
     await this.readItem(child, { ...ctx, depth: ctx.depth + 1, members, loc: { ...ctx.loc, ...unit.loc } }, emit);
+  }
+
+  /** Ctrl-C stops the item being read where it is: a gap that says so. */
+  private stopIfInterrupted(): void {
+    if (this.options.signal?.aborted) throw new SkipError(INTERRUPTED);
   }
 
   private withSystem(f: Finding): Finding {

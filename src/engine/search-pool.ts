@@ -8,10 +8,10 @@ import { SkipError } from "../errors.js";
 import type { Needles } from "../search/byte-search.js";
 import { AsyncQueue } from "./queue.js";
 import { lazy } from "../lazy.js";
+import type { SearchMessage, SearchTask } from "../search/search-worker.js";
 
 // Loaded with the first worker: small files are searched in the main thread and never need it.
 const workerThreads = lazy<typeof import("node:worker_threads")>("node:worker_threads");
-import type { SearchMessage, SearchTask } from "../search/search-worker.js";
 
 /** The compiled worker next to this module (dist), or the built copy when running from sources (tests). */
 function workerFile(): string | undefined {

@@ -1,6 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import { accessSync, chmodSync, constants, copyFileSync, mkdtempSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, constants, copyFileSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { StoreError } from "../errors.js";
@@ -29,10 +28,6 @@ export interface StoreOptions {
   readOnly?: boolean;
 }
 
-/** An in-memory store still needs a folder for open requests' identifier files: a private temporary one. */
-function memoryFolder(): string {
-  return mkdtempSync(join(tmpdir(), "straymap-store-"));
-}
 
 /** How long a writer waits for another process's transaction before giving up (ms). */
 const BUSY_WAIT = 15_000;
@@ -64,7 +59,8 @@ export class Store {
     const readOnly = Boolean(options.readOnly) && !inMemory;
     if (readOnly) mustExist(file);
     else if (!inMemory) prepareFolder(file);
-    this.folder = inMemory ? memoryFolder() : dirname(file);
+    // An in-memory store still needs a folder for open requests' identifier files: a private temporary one.
+    this.folder = inMemory ? privateTempDirSync() : dirname(file);
     if (readOnly) ({ db: this.db, copy: this.copy } = openReadOnly(file));
     else this.db = new (Database())(file, { timeout: BUSY_WAIT });
     if (!inMemory && !readOnly) ownerOnly(file);
@@ -161,7 +157,7 @@ export class Store {
     }
     this.db.close();
     if (this.copy) removeTempDirSync(this.copy);
-    if (this.file === ":memory:") rmSync(this.folder, { recursive: true, force: true });
+    if (this.file === ":memory:") removeTempDirSync(this.folder);
   }
 }
 
@@ -205,11 +201,7 @@ function prepareFolder(file: string): void {
     throw new StoreError(`${dir}: cannot make the store folder private to its owner (${(e as NodeJS.ErrnoException).code}); run straymap as the folder's owner`);
   }
   if (existsSync(file)) {
-    if (statSync(file).size === 0) {
-      throw new StoreError(
-        `${file} is an empty file (0 bytes), not a straymap store: it may have been truncated. Restore it from a backup, or remove it to start an empty store.`,
-      );
-    }
+    refuseEmpty(file, "Restore it from a backup, or remove it to start an empty store.");
   } else {
     // Made aside and linked into place, never seen empty: another process starting now either finds no
     // file (and makes its own, which loses the link race) or a whole one.
@@ -243,7 +235,12 @@ function writable(file: string): boolean {
 
 function mustExist(file: string): void {
   if (!existsSync(file)) throw new StoreError(`${file}: no straymap store here yet (nothing has been recorded; straymap init or request open makes one)`);
-  if (statSync(file).size === 0) throw new StoreError(`${file} is an empty file (0 bytes), not a straymap store: it may have been truncated. Restore it from a backup.`);
+  refuseEmpty(file, "Restore it from a backup.");
+}
+
+/** A 0-byte database is a truncated store, never silently taken for an empty one. */
+function refuseEmpty(file: string, remedy: string): void {
+  if (statSync(file).size === 0) throw new StoreError(`${file} is an empty file (0 bytes), not a straymap store: it may have been truncated. ${remedy}`);
 }
 
 /**
