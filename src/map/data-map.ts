@@ -41,6 +41,14 @@ const mapSchema = memo(() => {
   return z.object({ systems: z.array(system) }).strict();
 });
 
+/**
+ * A location's `path` is a glob: a file whose name holds glob characters
+ * (`*.csv`, `report[1].csv`) is written with them escaped, so it names that file alone.
+ */
+export function literalPath(path: string): string {
+  return path.replace(/[\\*?[\]{}()!+@]/g, "\\$&");
+}
+
 /** The team's data map (data-map.yaml): which system each found location belongs to. */
 export class DataMap {
   private readonly matchers: { system: string; source: string; match: (p: string) => boolean }[];

@@ -7,7 +7,7 @@ import { actor } from "../store/actor.js";
 import type { RunInput } from "../store/runs.js";
 import type { Discovery } from "../store/discoveries.js";
 import { ConflictError, UsageError } from "../errors.js";
-import { ACTIONS } from "../map/data-map.js";
+import { ACTIONS, literalPath } from "../map/data-map.js";
 import { lineDiff, type DiffLine } from "../map/text-diff.js";
 import { rewrite, textVersion } from "../map/yaml-edit.js";
 import type { Finding } from "../types.js";
@@ -142,7 +142,7 @@ function planFor(config: Config, d: Discovery, name: string, target: AcceptTarge
   const doc = yaml().parseDocument(before);
   const systems = doc.get("systems") as YAMLSeq | undefined;
   if (!systems) throw new ConfigError(`${mapFile}: no systems: list`);
-  const location = { source: d.source, path: d.path };
+  const location = { source: d.source, path: literalPath(d.path) };
   let systemId: string;
   if (target.newSystem) {
     if (systems.items.some((s) => (s as YAMLMap).get("id") === target.newSystem!.id)) throw new ConfigError(`${mapFile}: system "${target.newSystem.id}" exists; accept into it instead`);

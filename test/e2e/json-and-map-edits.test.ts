@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { cli } from "../harness/helpers.js";
+import { DataMap } from "../../src/map/data-map.js";
 import { HAND_WRITTEN_MAP, RAW_ALICE, reviewWorkspace } from "../harness/review-workspace.js";
 
 describe("review accept keeps data-map.yaml as people wrote it", () => {
@@ -18,6 +19,22 @@ describe("review accept keeps data-map.yaml as people wrote it", () => {
     const added = changed.filter((l) => l.startsWith(">"));
     expect(removed).toEqual([]);
     expect(added).toEqual(["> " + "      - source: share", "> " + "        path: customers-en.csv"]);
+  });
+});
+
+describe("review accept of a file whose name holds glob characters", () => {
+  it("escapes them, so the location names that file and no other", () => {
+    const dir = reviewWorkspace();
+    copyFileSync(join(dir, "exports", "customers-en.csv"), join(dir, "exports", "leads[1]*.csv"));
+    expect(cli(["sweep"], dir).code).toBe(9);
+    const queue = JSON.parse(cli(["review", "-f", "json"], dir).stdout).discoveries as { name: string; path: string }[];
+    const d = queue.find((x) => x.path === "leads[1]*.csv")!;
+    expect(cli(["review", "accept", d.name, "--system", "crm-exports"], dir).code).toBe(0);
+    expect(readFileSync(join(dir, "data-map.yaml"), "utf8")).toContain("path: leads\\[1\\]\\*.csv");
+    const map = DataMap.load(join(dir, "data-map.yaml"));
+    expect(map.systemFor("share", { uri: "", path: "leads[1]*.csv" })).toBe("crm-exports");
+    expect(map.systemFor("share", { uri: "", path: "customers-en.csv" })).toBeNull();
+    expect(cli(["map", "check"], dir).code).toBe(0);
   });
 });
 
