@@ -1,3 +1,5 @@
+import { structuredPatch } from "diff";
+
 /** One line of a diff: kept (" "), removed ("-") or added ("+"). */
 export interface DiffLine {
   op: " " | "-" | "+";
@@ -6,34 +8,18 @@ export interface DiffLine {
   line: number;
 }
 
-/**
- * The lines that changed between two texts, with `context` kept lines around
- * each change (as `diff -u` shows them). A longest-common-subsequence table:
- * data maps are small files, and this needs no dependency.
- */
+/** The lines that changed between two texts, in hunks with `context` kept lines around each change (as `diff -u` shows them). */
 export function lineDiff(before: string, after: string, context = 3): DiffLine[][] {
-  const a = before.split("\n");
-  const b = after.split("\n");
-  const lcs: Uint32Array[] = Array.from({ length: a.length + 1 }, () => new Uint32Array(b.length + 1));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  }
-  const all: DiffLine[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) all.push({ op: " ", text: a[i++], line: i }), j++;
-    else if (j < b.length && (i === a.length || lcs[i][j + 1] >= lcs[i + 1][j])) all.push({ op: "+", text: b[j++], line: j });
-    else all.push({ op: "-", text: a[i++], line: i });
-  }
-  // Keep the lines within `context` of a change; each run of kept lines is one hunk.
-  const changed = all.flatMap((d, k) => (d.op === " " ? [] : [k]));
-  const near = (k: number) => changed.some((c) => Math.abs(c - k) <= context);
-  const hunks: DiffLine[][] = [];
-  all.forEach((d, k) => {
-    if (!near(k)) return;
-    if (k === 0 || !near(k - 1)) hunks.push([]);
-    hunks[hunks.length - 1].push(d);
+  return structuredPatch("before", "after", before, after, "", "", { context }).hunks.map((h) => {
+    let oldLine = h.oldStart;
+    let newLine = h.newStart;
+    // "\ No newline at end of file" markers are not lines of either file.
+    return h.lines
+      .filter((l) => !l.startsWith("\\"))
+      .map((l): DiffLine => {
+        const op = l[0] as DiffLine["op"];
+        const line = op === "+" ? newLine++ : op === "-" ? oldLine++ : (newLine++, oldLine++);
+        return { op, text: l.slice(1), line };
+      });
   });
-  return hunks;
 }
